@@ -1,0 +1,3 @@
+import Tensor
+
+print("RagtimeBench: BLAS kernel \(BLAS.coreName)")
