@@ -84,6 +84,20 @@ final class ForwardTests: XCTestCase {
         }
     }
 
+    /// exp underflows to exactly 0 (never a denormal: those slow BLAS down ~10x) and overflows to inf.
+    func testExpUnderflowIsZeroAndOverflowIsInfinite() throws {
+        let x = try Tensor(shape: [20], scalars: [-10000, -200, -104, -90, -87.4, 89, 1000, .infinity, -.infinity, .nan] + [Float](repeating: -1e9, count: 10))
+        let y = x.exp().scalars
+        XCTAssertEqual(Array(y[0..<5]), [0, 0, 0, 0, 0])
+        XCTAssertEqual(Array(y[5..<8]), [.infinity, .infinity, .infinity])
+        XCTAssertEqual(y[8], 0)
+        XCTAssertTrue(y[9].isNaN)
+        XCTAssertTrue(y.allSatisfy { $0 == 0 || $0.isNaN || $0.isInfinite || $0.isNormal })
+        // Masked attention logits give exact zeros, not denormals.
+        let p = try Tensor(shape: [1, 3], scalars: [0, 1, -10000]).softmax(dim: -1).scalars
+        XCTAssertEqual(p[2], 0)
+    }
+
     /// Naive [.., M, K] x [.., K, N] with explicit transposes, in Double.
     func naiveMatmul(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) -> [Double] {
         let (a0, a1) = (a.shape[a.rank - 2], a.shape[a.rank - 1]), (b0, b1) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
