@@ -173,6 +173,19 @@ final class ForwardTests: XCTestCase {
         let (values, indices) = try Tensor(shape: [2, 4], scalars: [1, 5, 3, 5, 0, -1, 2, 9]).topK(2)
         XCTAssertEqual(values.scalars, [5, 5, 9, 2])
         XCTAssertEqual(indices.scalars, [1, 3, 3, 2])
+        // Small-k selection and full sort agree with a reference ranking, along any dim.
+        let r = try randn([3, 200, 2])
+        for k in [0, 1, 5, 40, 200] {
+            let (v, ix) = try r.topK(k, dim: 1)
+            XCTAssertEqual(v.shape, [3, k, 2])
+            for o in 0..<3 { for i in 0..<2 {
+                let column = (0..<200).map { r.scalars[(o * 200 + $0) * 2 + i] }
+                let ref = column.indices.sorted { column[$0] > column[$1] || (column[$0] == column[$1] && $0 < $1) }.prefix(k)
+                XCTAssertEqual((0..<k).map { ix.scalars[(o * k + $0) * 2 + i] }, Array(ref))
+                XCTAssertEqual((0..<k).map { v.scalars[(o * k + $0) * 2 + i] }, ref.map { column[$0] })
+            } }
+        }
+        XCTAssertEqual(try r.argmax(dim: 1).shape, [3, 2])
     }
 
     func testShapeErrorsNameOpAndShapes() throws {
