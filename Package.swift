@@ -20,6 +20,10 @@ let package = Package(
         .target(name: "Tokenizers", swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimized),
+        // Layer 2: modules with Hugging Face parameter names, layers, checkpoints.
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimized),
+        // Layer 3: BERT/DPR encoders, BART, generation.
+        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"], swiftSettings: optimized),
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "Index", dependencies: ["CBLAS"], swiftSettings: optimized),
         // Layer 6-8: the language.
@@ -30,6 +34,8 @@ let package = Package(
         // Test support and tests.
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "SyntaxTests", dependencies: ["Syntax"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
     ]
