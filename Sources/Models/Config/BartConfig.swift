@@ -159,12 +159,23 @@ public struct BartConfig: Equatable, Sendable {
             "activation_function": "gelu", "pad_token_id": padTokenId, "bos_token_id": bosTokenId,
             "eos_token_id": eosTokenId, "decoder_start_token_id": decoderStartTokenId, "is_encoder_decoder": true,
             "tie_word_embeddings": true, "dtype": "float32",
-            "max_length": generation.maxLength, "min_length": generation.minLength, "num_beams": generation.numBeams,
-            "length_penalty": generation.lengthPenalty, "no_repeat_ngram_size": generation.noRepeatNgramSize,
         ]
         d["forced_eos_token_id"] = generation.forcedEosTokenId ?? NSNull()
-        d["forced_bos_token_id"] = generation.forcedBosTokenId ?? NSNull()
-        switch generation.earlyStopping {
+        return d
+    }
+
+    /// The `generation_config.json` object for this model's generation defaults.
+    func generationJSON() -> [String: Any] {
+        let g = generation
+        var d: [String: Any] = [
+            "bos_token_id": bosTokenId, "eos_token_id": eosTokenId, "pad_token_id": padTokenId,
+            "decoder_start_token_id": decoderStartTokenId, "max_length": g.maxLength, "min_length": g.minLength,
+            "num_beams": g.numBeams, "num_return_sequences": g.numReturnSequences, "length_penalty": g.lengthPenalty,
+            "no_repeat_ngram_size": g.noRepeatNgramSize,
+        ]
+        if let e = g.forcedEosTokenId { d["forced_eos_token_id"] = e }
+        if let b = g.forcedBosTokenId { d["forced_bos_token_id"] = b }
+        switch g.earlyStopping {
         case .heuristic: d["early_stopping"] = false
         case .immediate: d["early_stopping"] = true
         case .never: d["early_stopping"] = "never"
