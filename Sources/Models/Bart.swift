@@ -86,15 +86,22 @@ public final class BartModel: Module {
 
     /// Random weights as transformers initialises BART (normal(0, init_std), zero biases, LayerNorm 1/0,
     /// zero `pad` row of `shared`, zero `final_logits_bias`), drawn from `seed`; eval mode.
-    public init(config: BartConfig, seed: UInt64) throws {
+    public convenience init(config: BartConfig, seed: UInt64) throws {
+        try self.init(config: config, seed: seed, randomInit: true)
+    }
+
+    /// `randomInit: false` leaves every weight zero (LayerNorm one) for a checkpoint to overwrite.
+    init(config: BartConfig, seed: UInt64, randomInit: Bool) throws {
         try config.validate()
         self.config = config
         let rng = RNG(seed: seed)
+        var layerConfig = config            // only the init std differs; `self.config` keeps the real one
+        if !randomInit { layerConfig.initStd = 0 }
         shared = try Embedding(count: config.vocabSize, dim: config.dModel, paddingIndex: config.padTokenId,
-                               std: Float(config.initStd), generator: rng)
+                               std: Float(layerConfig.initStd), generator: rng)
         finalLogitsBias = try Tensor.zeros([1, config.vocabSize])
-        encoder = try BartEncoder(shared: shared, config, rng)
-        decoder = try BartDecoder(shared: shared, config, rng)
+        encoder = try BartEncoder(shared: shared, layerConfig, rng)
+        decoder = try BartDecoder(shared: shared, layerConfig, rng)
         super.init()
         eval()
     }

@@ -10,8 +10,7 @@ final class BertEmbeddings: Module {
     let norm: LayerNorm
     let dropout: Dropout
 
-    init(_ c: BertConfig, _ rng: RNG) throws {
-        let std = Float(c.initializerRange)
+    init(_ c: BertConfig, _ rng: RNG, std: Float) throws {
         word = try Embedding(count: c.vocabSize, dim: c.hiddenSize, paddingIndex: c.padTokenId, std: std, generator: rng)
         position = try Embedding(count: c.maxPositionEmbeddings, dim: c.hiddenSize, std: std, generator: rng)
         tokenType = try Embedding(count: c.typeVocabSize, dim: c.hiddenSize, std: std, generator: rng)
@@ -44,8 +43,8 @@ final class BertLayer: Module {
     let outputNorm: LayerNorm
     let dropout: Dropout
 
-    init(_ c: BertConfig, _ rng: RNG) throws {
-        let d = c.hiddenSize, std = Float(c.initializerRange)
+    init(_ c: BertConfig, _ rng: RNG, std: Float) throws {
+        let d = c.hiddenSize
         func linear(_ i: Int, _ o: Int) throws -> Linear { try Linear(inFeatures: i, outFeatures: o, std: std, generator: rng) }
         attention = MultiHeadAttention(query: try linear(d, d), key: try linear(d, d), value: try linear(d, d),
                                        output: try linear(d, d), heads: c.numAttentionHeads,
@@ -84,12 +83,17 @@ public final class BertModel: Module {
 
     /// Random weights as transformers initialises them (normal(0, initializer_range), zero biases,
     /// LayerNorm 1/0, zero padding row), drawn from `seed`. The model starts in eval mode.
-    public init(config: BertConfig, seed: UInt64) throws {
+    public convenience init(config: BertConfig, seed: UInt64) throws {
+        try self.init(config: config, seed: seed, randomInit: true)
+    }
+
+    /// `randomInit: false` leaves every weight zero (LayerNorm one) for a checkpoint to overwrite.
+    init(config: BertConfig, seed: UInt64, randomInit: Bool) throws {
         try config.validate()
         self.config = config
-        let rng = RNG(seed: seed)
-        embeddings = try BertEmbeddings(config, rng)
-        layers = ModuleList(try (0..<config.numHiddenLayers).map { _ in try BertLayer(config, rng) })
+        let rng = RNG(seed: seed), std = randomInit ? Float(config.initializerRange) : 0
+        embeddings = try BertEmbeddings(config, rng, std: std)
+        layers = ModuleList(try (0..<config.numHiddenLayers).map { _ in try BertLayer(config, rng, std: std) })
         super.init()
         eval()
     }

@@ -23,12 +23,16 @@ public final class DPREncoder: Module {
     public let bert: BertModel
     public let projection: Linear?
 
-    public init(kind: Kind, config: BertConfig, seed: UInt64) throws {
+    public convenience init(kind: Kind, config: BertConfig, seed: UInt64) throws {
+        try self.init(kind: kind, config: config, seed: seed, randomInit: true)
+    }
+
+    init(kind: Kind, config: BertConfig, seed: UInt64, randomInit: Bool) throws {
         self.kind = kind
-        bert = try BertModel(config: config, seed: seed)
+        bert = try BertModel(config: config, seed: seed, randomInit: randomInit)
         projection = config.projectionDim > 0
             ? try Linear(inFeatures: config.hiddenSize, outFeatures: config.projectionDim,
-                         std: Float(config.initializerRange), generator: RNG(seed: seed &+ 0x9E37))
+                         std: randomInit ? Float(config.initializerRange) : 0, generator: RNG(seed: seed &+ 0x9E37))
             : nil
         super.init()
         eval()

@@ -11,6 +11,7 @@ public enum Initializer {
 
     public func make(_ shape: [Int], generator: RNG) throws -> Tensor {
         switch self {
+        case .normal(let std) where std == 0: return try Tensor.zeros(shape)   // weights about to be loaded
         case .normal(let std): return try Tensor.randn(shape, mean: 0, std: std, generator: generator)
         case .zeros: return try Tensor.zeros(shape)
         case .ones: return try Tensor.ones(shape)

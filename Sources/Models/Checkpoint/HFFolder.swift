@@ -57,7 +57,7 @@ extension BertModel {
     /// a `bert.` prefix), e.g. all-MiniLM-L6-v2. The pooler is ignored.
     public static func load(from folder: URL) throws -> BertModel {
         let config = try BertConfig(json: ConfigReader.load(HFFolder.configURL(folder)), source: HFFolder.configURL(folder).path)
-        let model = try BertModel(config: config, seed: 0)
+        let model = try BertModel(config: config, seed: 0, randomInit: false)
         var tensors = HFFolder.clean(try HFFolder.readWeights(folder), ignoredSuffixes: ["position_ids"], ignoredInfixes: ["pooler."])
         if tensors.keys.allSatisfy({ $0.hasPrefix("bert.") }) {
             tensors = Dictionary(uniqueKeysWithValues: tensors.map { (String($0.key.dropFirst(5)), $0.value) })
@@ -84,7 +84,7 @@ extension DPREncoder {
         } else {
             throw ModelError.checkpoint("\(folder.path): cannot tell a question from a context encoder; pass kind:")
         }
-        let model = try DPREncoder(kind: resolved, config: config, seed: 0)
+        let model = try DPREncoder(kind: resolved, config: config, seed: 0, randomInit: false)
         let tensors = HFFolder.withPrefix(HFFolder.clean(raw, ignoredSuffixes: ["position_ids"], ignoredInfixes: ["pooler."]),
                                           resolved.prefix + ".")
         try model.loadStateDict(tensors, source: folder.path)
@@ -104,7 +104,7 @@ extension BartModel {
         let gen = FileManager.default.fileExists(atPath: genURL.path) ? try ConfigReader.load(genURL) : nil
         let config = try BartConfig(json: ConfigReader.load(HFFolder.configURL(folder)), generationJSON: gen,
                                     source: HFFolder.configURL(folder).path)
-        let model = try BartModel(config: config, seed: 0)
+        let model = try BartModel(config: config, seed: 0, randomInit: false)
         var tensors = HFFolder.clean(try HFFolder.readWeights(folder), ignoredSuffixes: ["encoder.version", "decoder.version"],
                                      ignoredInfixes: [])
         if !tensors.keys.contains(where: { $0.hasPrefix("model.") }) {
