@@ -108,10 +108,34 @@ struct ConfigReader {
     }
 }
 
-/// Writes a config dictionary as transformers does (sorted keys, indent 2, trailing newline).
+/// Writes a config dictionary as transformers does (sorted keys, indent 2, trailing newline). Floats
+/// always carry a decimal point or exponent: transformers 5 rejects `0` where a float field is declared.
 func writeConfigJSON(_ dict: [String: Any], to url: URL) throws {
-    let data = try JSONSerialization.data(withJSONObject: dict, options: [.prettyPrinted, .sortedKeys])
-    var text = String(decoding: data, as: UTF8.self)
-    text += "\n"
-    try text.write(to: url, atomically: true, encoding: .utf8)
+    let text = jsonText(dict, indent: 0) + "\n"
+    do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
+        throw ModelError.checkpoint("cannot write \(url.path): \(error.localizedDescription)")
+    }
+}
+
+func jsonText(_ value: Any, indent: Int) -> String {
+    let pad = String(repeating: " ", count: indent + 2), close = String(repeating: " ", count: indent)
+    switch value {
+    case is NSNull: return "null"
+    case let b as Bool: return b ? "true" : "false"
+    case let i as Int: return String(i)
+    case let d as Double:
+        if d == d.rounded() && abs(d) < 1e15 { return String(format: "%.1f", d) }
+        return "\(d)"
+    case let s as String:
+        let data = (try? JSONSerialization.data(withJSONObject: [s], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
+        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+    case let a as [Any]:
+        if a.isEmpty { return "[]" }
+        return "[\n" + a.map { pad + jsonText($0, indent: indent + 2) }.joined(separator: ",\n") + "\n" + close + "]"
+    case let d as [String: Any]:
+        if d.isEmpty { return "{}" }
+        let items = d.keys.sorted().map { pad + jsonText($0, indent: indent + 2) + ": " + jsonText(d[$0] as Any, indent: indent + 2) }
+        return "{\n" + items.joined(separator: ",\n") + "\n" + close + "}"
+    default: return "\(value)"
+    }
 }
