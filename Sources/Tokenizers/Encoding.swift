@@ -36,6 +36,10 @@ public struct SpecialTokenIds: Sendable, Equatable {
     public var bos: Int?
     public var eos: Int?
     public var mask: Int?
+
+    public init(pad: Int? = nil, unk: Int? = nil, cls: Int? = nil, sep: Int? = nil, bos: Int? = nil, eos: Int? = nil, mask: Int? = nil) {
+        self.pad = pad; self.unk = unk; self.cls = cls; self.sep = sep; self.bos = bos; self.eos = eos; self.mask = mask
+    }
 }
 
 /// The special token strings by role, as in `special_tokens_map.json` / `tokenizer_config.json`.
@@ -47,6 +51,11 @@ public struct SpecialTokenNames: Sendable, Equatable {
     public var bos: String?
     public var eos: String?
     public var mask: String?
+
+    public init(pad: String? = nil, unk: String? = nil, cls: String? = nil, sep: String? = nil, bos: String? = nil,
+                eos: String? = nil, mask: String? = nil) {
+        self.pad = pad; self.unk = unk; self.cls = cls; self.sep = sep; self.bos = bos; self.eos = eos; self.mask = mask
+    }
 
     /// (json key, value) pairs in a fixed order.
     var entries: [(String, String)] {
