@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "SyntaxTests", dependencies: ["Syntax"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
     ]
 )
