@@ -35,7 +35,7 @@ extension HNSWKernel {
         let maxSize = e - b
         var targets = found
         if found.count >= maxSize { targets = shrink(sortedAscending(found), maxSize: maxSize) }
-        // Farthest first (pop order of a max-heap).
+        // Farthest first (pop order of faiss's max-heap `link_targets`).
         targets.sort { $0.d > $1.d || ($0.d == $1.d && $0.id > $1.id) }
         for t in targets { addLink(from: pt, to: t.id, level: level) }
         locks?.unlock(Int(pt))
@@ -123,8 +123,17 @@ extension HNSWKernel {
             let v = neighbors[s]
             all.append((Distances.hnsw(metric, xs, vector(v), d), v))
         }
-        var kept = shrink(sortedAscending(all), maxSize: e - b)
-        kept.sort { $0.d > $1.d || ($0.d == $1.d && $0.id > $1.id) }
+        // faiss-cpu 1.15 prunes to fewer than the slot count (`prune_headroom` 0.2), so the next links
+        // append without pruning: size_t(slots − slots·headroom), computed in float as faiss does.
+        let slots = e - b
+        let target = Int(Float(slots) - Float(slots) * rules.pruneHeadroom)
+        var kept = shrink(sortedAscending(all), maxSize: max(1, target))
+        // faiss 1.7.4 writes the survivors farthest first; faiss-cpu 1.15 nearest first (measured on its files).
+        if rules == .faissCurrent {
+            kept.sort { $0.d < $1.d || ($0.d == $1.d && $0.id < $1.id) }
+        } else {
+            kept.sort { $0.d > $1.d || ($0.d == $1.d && $0.id > $1.id) }
+        }
         var i = b
         for k in kept { neighbors[i] = k.id; i += 1 }
         while i < e { neighbors[i] = -1; i += 1 }

@@ -13,6 +13,8 @@ public final class HNSWIndex: VectorIndex {
     public private(set) var graph: HNSWGraph
     /// Threads for `add` (1 = deterministic).
     public var addThreads: Int = Parallel.coreCount
+    /// Construction details of which faiss version to follow (not stored in files).
+    public var buildRules: HNSWBuildRules = .faissCurrent
     /// Threads for batch `search`.
     public var searchThreads: Int = Parallel.coreCount
 
@@ -88,7 +90,7 @@ public final class HNSWIndex: VectorIndex {
                     graph.neighbors.withUnsafeMutableBufferPointer { nb in
                         let kernel = HNSWKernel(data: data.baseAddress!, d: dimension, metric: metric,
                                                 offsets: offP.baseAddress!, cum: cumP.baseAddress!,
-                                                neighbors: nb.baseAddress!)
+                                                neighbors: nb.baseAddress!, rules: buildRules)
                         var visited = VisitedTable(count: total)
                         var i1 = n
                         for level in stride(from: histogram.count - 1, through: 0, by: -1) {
@@ -187,4 +189,17 @@ public final class HNSWIndex: VectorIndex {
         }
         return SearchResults(queryCount: nq, k: k, ids: outI, scores: outD)
     }
+}
+
+/// The faiss construction variant an `HNSWIndex` follows when it links a new point. The file layout,
+/// levels (RNG) and search are the same for both.
+public enum HNSWBuildRules: Sendable {
+    /// faiss 1.7.4 as rag-spec.md §7.3 describes it: an overflowing list is pruned to its slot count
+    /// and written back farthest first.
+    case faiss1_7_4
+    /// faiss-cpu 1.15 (PyPI): an overflowing list is pruned to `size_t(slots − 0.2·slots)`
+    /// (`prune_headroom`) and written back nearest first.
+    case faissCurrent
+
+    var pruneHeadroom: Float { self == .faiss1_7_4 ? 0 : 0.2 }
 }
