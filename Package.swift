@@ -26,6 +26,8 @@ let package = Package(
         .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"], swiftSettings: optimized),
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "Index", dependencies: ["CBLAS"], swiftSettings: optimized),
+        // Layer 4: knowledge base (for now over Index only; encoding goes through `PassageEncoder`).
+        .target(name: "KB", dependencies: ["Index"]),
         // Layer 6-8: the language.
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index"]),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
@@ -37,6 +39,9 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "SyntaxTests", dependencies: ["Syntax"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
+        .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
     ]
 )

@@ -4,6 +4,8 @@
 import Foundation
 import Tensor
 
+BLASKernel.selectFastKernelIfNeeded()  // may re-execute once with OPENBLAS_CORETYPE (Tensor/BLASKernel.swift)
+
 let suites: [(name: String, run: () throws -> Void)] = [
     ("tensor", runTensorBenchmarks),
     ("tokenizers", runTokenizerBenchmarks),
