@@ -1,4 +1,76 @@
-/// The tokenizer benchmark suite (owned by the tokenizer work; prints its own table).
+import Foundation
+import Tokenizers
+
+/// The tokenizer benchmark suite: encode throughput on SQuAD KB passages (MB of UTF-8 text per second),
+/// single thread (one `encode` per passage) and batch-parallel (`encodeBatch`, all cores), for the real
+/// all-MiniLM-L6-v2 WordPiece vocabulary and the committed byte-level BPE tokenizer.
+/// Peer figures: scripts/bench/tokenizers_bench.py (Hugging Face tokenizers on the same text).
+/// Text: $RAGTIME_SQUAD_KB, else ../shared/data/squad-v1.1/squad-kb.csv (title<TAB>text per row),
+/// the first `passageCount` passages.
 func runTokenizerBenchmarks() throws {
-    print("(tokenizer benchmarks not written yet)")
+    let passageCount = 4000
+    let passages = try loadKBPassages(limit: passageCount)
+    let bytes = passages.reduce(0) { $0 + $1.utf8.count }
+    print(String(format: "text: %d passages, %.2f MB", passages.count, Double(bytes) / 1e6))
+    let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("test_dir/fixtures/tokenizers")
+    for (name, dir) in [("WordPiece (MiniLM vocab.txt, 30522)", "minilm"), ("byte-level BPE (trained, 6000)", "bpe")] {
+        let tok = try Tokenizer.load(from: fixtures.appendingPathComponent(dir))
+        var tokens = 0
+        let single = medianSeconds(repeats: 3) {
+            tokens = 0
+            for p in passages { tokens += tok.encode(p).ids.count }
+        }
+        let batch = try medianSecondsThrowing(repeats: 3) {
+            _ = try tok.encodeBatch(passages, padding: .none)
+        }
+        print(String(format: "%-38@ single thread %6.2f MB/s (%4.0f ms, %d tokens)   batch (%d cores) %6.2f MB/s",
+                     name as NSString, Double(bytes) / 1e6 / single, single * 1000, tokens,
+                     ProcessInfo.processInfo.activeProcessorCount, Double(bytes) / 1e6 / batch))
+    }
+}
+
+/// Rows of a title<TAB>text KB file, text column, CSV quoting ("..." with "" escapes) undone.
+private func loadKBPassages(limit: Int) throws -> [String] {
+    let env = ProcessInfo.processInfo.environment["RAGTIME_SQUAD_KB"]
+    let candidates = [env, "../shared/data/squad-v1.1/squad-kb.csv", "/work/shared/data/squad-v1.1/squad-kb.csv"].compactMap { $0 }
+    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
+        throw BenchError("SQuAD KB text not found (set RAGTIME_SQUAD_KB); tried \(candidates)")
+    }
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var out: [String] = []
+    for line in text.split(separator: "\n") where out.count < limit {
+        guard let tab = line.firstIndex(of: "\t") else { continue }
+        var field = String(line[line.index(after: tab)...])
+        if field.hasPrefix("\""), field.hasSuffix("\""), field.count >= 2 {
+            field = String(field.dropFirst().dropLast()).replacingOccurrences(of: "\"\"", with: "\"")
+        }
+        out.append(field)
+    }
+    return out
+}
+
+private struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+private func medianSeconds(repeats: Int, _ body: () -> Void) -> Double {
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
+}
+
+private func medianSecondsThrowing(repeats: Int, _ body: () throws -> Void) throws -> Double {
+    var times: [Double] = []
+    for _ in 0..<repeats {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+    }
+    return times.sorted()[times.count / 2]
 }

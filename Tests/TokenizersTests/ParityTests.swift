@@ -1,0 +1,46 @@
+import Foundation
+import Tokenizers
+import XCTest
+
+/// Ragtime against Hugging Face on >= 2,000 strings, for each tokenizer and each file layout.
+final class ParityTests: XCTestCase {
+    let dir = ParityFixture.directory
+
+    func testFixtureIsLargeEnough() throws {
+        let f = try ParityFixture("wordpiece")
+        let n = f.singles.count + (f.inputs["pairs"] as! [Any]).count + (f.inputs["truncated_singles"] as! [Any]).count
+        XCTAssertGreaterThanOrEqual(n, 2000)
+    }
+
+    func testTrainedWordPieceFromTokenizerJSON() throws {
+        let tok = try Tokenizer.load(from: dir.appendingPathComponent("wordpiece/tokenizer.json"))
+        let f = try ParityFixture("wordpiece")
+        XCTAssertEqual(tok.vocabSize, f.expected["vocab_size"] as? Int)
+        assertParity(try f.check(tok))
+    }
+
+    func testTrainedWordPieceFromVocabTxt() throws {
+        let tok = try Tokenizer.load(from: dir.appendingPathComponent("wordpiece/vocab.txt"))
+        assertParity(try ParityFixture("wordpiece").check(tok))
+    }
+
+    func testTrainedBPEFromTokenizerJSON() throws {
+        let tok = try Tokenizer.load(from: dir.appendingPathComponent("bpe"))
+        let f = try ParityFixture("bpe")
+        XCTAssertEqual(tok.vocabSize, f.expected["vocab_size"] as? Int)
+        assertParity(try f.check(tok))
+    }
+
+    func testTrainedBPEFromVocabAndMerges() throws {
+        let tok = try Tokenizer.load(from: dir.appendingPathComponent("bpe/vocab.json"))
+        assertParity(try ParityFixture("bpe").check(tok))
+    }
+
+    func testMiniLMVocabulary() throws {
+        let tok = try Tokenizer.load(from: dir.appendingPathComponent("minilm"))
+        XCTAssertEqual(tok.vocabSize, 30522)
+        XCTAssertEqual(tok.specialTokenIds.cls, 101)
+        XCTAssertEqual(tok.specialTokenIds.unk, 100)
+        assertParity(try ParityFixture("minilm").check(tok))
+    }
+}
