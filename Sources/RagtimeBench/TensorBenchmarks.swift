@@ -82,6 +82,19 @@ func runTensorBenchmarks() throws {
         peak = max(peak, g)
         print(String(format: "sgemm %dx%dx%d: %.1f GFLOPS", m, k, n, g))
     }
+    // Swift kernels at BERT-base layer sizes (forward, no grad), median ms.
+    let act = try Tensor.randn([1024, 3072], generator: rng), scores = try Tensor.randn([96 * 128, 128], generator: rng)
+    let hidden = try Tensor.randn([1024, 768], generator: rng)
+    let kernels: [(String, () throws -> Tensor)] = [
+        ("gelu [1024, 3072]", { act.gelu() }),
+        ("softmax [12288, 128]", { try scores.softmax(dim: -1) }),
+        ("layerNorm [1024, 768]", { try hidden.layerNorm(weight: nil, bias: nil) }),
+        ("add [1024, 3072] + [3072]", { try act + act.slice(dim: 0, start: 0, end: 1).reshaped([3072]) }),
+    ]
+    let kernelTimes = try kernels.map { name, body in
+        (name, try medianSeconds(runs: 9) { _ = try Tensor.withNoGrad { try body() } })
+    }
+    print(kernelTimes.map { String(format: "%@: %.2f ms", $0.0, $0.1 * 1e3) }.joined(separator: ", "))
     let (batch, seq) = (8, 128)
     for (name, hidden, heads, inter) in [("BERT-base", 768, 12, 3072), ("MiniLM", 384, 12, 1536)] {
         let layer = try EncoderLayer(hidden: hidden, heads: heads, intermediate: inter, rng: rng)
