@@ -52,7 +52,7 @@ enum Shape {
     /// Maps a possibly negative `dim` (Python style) into `0..<rank`.
     static func normalize(dim: Int, rank: Int, op: String) throws -> Int {
         let d = dim < 0 ? dim + rank : dim
-        guard d >= 0, d < max(rank, 1) else {
+        guard d >= 0, d < rank else {
             throw TensorError.invalidArgument(op: op, reason: "dimension \(dim) out of range for rank \(rank)")
         }
         return d

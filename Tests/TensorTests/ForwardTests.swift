@@ -204,6 +204,19 @@ final class ForwardTests: XCTestCase {
         XCTAssertThrowsError(try Tensor(shape: [2, 2], scalars: [1]))
         XCTAssertThrowsError(try a.softmax(dim: 2))
         XCTAssertThrowsError(try a.item())
+        // Scalars have no dimension to slice, split, concatenate or transpose: errors, not crashes.
+        let s = Tensor(2)
+        XCTAssertThrowsError(try s.slice(dim: 0, start: 0, end: 1))
+        XCTAssertThrowsError(try s.split(size: 1, dim: 0))
+        XCTAssertThrowsError(try Tensor.concat([s, s], dim: 0))
+        XCTAssertThrowsError(try s.transposed(0, 0))
+        XCTAssertThrowsError(try s.squeezed(dim: 0))
+        XCTAssertThrowsError(try s.logsumexp(dim: 0))
+        XCTAssertThrowsError(try s.indexSelect(dim: 0, index: IntTensor([0])))
+        XCTAssertThrowsError(try s.softmax(dim: -1))
+        XCTAssertThrowsError(try a.expanded(to: [-2, 3]))
+        XCTAssertEqual(try s.unsqueezed(dim: 0).shape, [1])
+        XCTAssertEqual(try s.sum().item(), 2)
     }
 
     func testRNGStreamsAreReproducible() throws {

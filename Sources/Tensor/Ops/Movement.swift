@@ -76,6 +76,7 @@ extension Tensor {
 
     /// Broadcast copy to `target` (NumPy rules: this shape must broadcast to `target`).
     public func expanded(to target: [Int]) throws -> Tensor {
+        try Shape.validate(target, op: "expand")
         guard try Shape.broadcast(shape, target, op: "expand") == target else {
             throw TensorError.shapeMismatch(op: "expand", lhs: shape, rhs: target, reason: "cannot expand to target")
         }

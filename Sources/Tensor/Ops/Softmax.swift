@@ -61,10 +61,10 @@ extension Tensor {
     private func softmaxLike(dim: Int, log: Bool) throws -> Tensor {
         let op = log ? "logSoftmax" : "softmax"
         let d = try Shape.normalize(dim: dim, rank: rank, op: op)
-        if rank > 0 && d != rank - 1 {
+        if d != rank - 1 {
             return try transposed(d, -1).softmaxLike(dim: -1, log: log).transposed(d, -1)
         }
-        let n = rank == 0 ? 1 : shape[rank - 1]
+        let n = shape[rank - 1]
         let rows = n == 0 ? 0 : count / n
         let out = Tensor(uninitialized: shape)
         SoftmaxKernel.forward(base, out.base, rows: rows, n: n, log: log)
