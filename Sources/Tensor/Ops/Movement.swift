@@ -160,4 +160,13 @@ extension Tensor {
         let sizes = tensors.map { $0.shape[d] }
         return record(.concat, tensors, out) { g in try g.split(sizes: sizes, dim: d).map { $0 } }
     }
+
+    /// Joins equally shaped tensors along a new dimension `dim` (composed: unsqueeze + concat).
+    public static func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
+        guard let first = tensors.first else { throw TensorError.invalidArgument(op: "stack", reason: "no tensors") }
+        for t in tensors where t.shape != first.shape {
+            throw TensorError.shapeMismatch(op: "stack", lhs: first.shape, rhs: t.shape, reason: "all shapes must be equal")
+        }
+        return try concat(tensors.map { try $0.unsqueezed(dim: dim) }, dim: dim)
+    }
 }
