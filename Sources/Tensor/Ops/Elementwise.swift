@@ -90,7 +90,8 @@ enum Elementwise {
     /// out[i] = body(x[i]) for ops without a vector kernel (log, general pow).
     static func map(_ x: Tensor, _ body: (Float) -> Float) -> Tensor {
         let out = Tensor(uninitialized: x.shape)
-        for i in 0..<x.count { out.base[i] = body(x.base[i]) }
+        let (px, po) = (x.base, out.base)
+        Parallel.forEach(x.count, grain: 16384) { r in for i in r { po[i] = body(px[i]) } }
         return out
     }
 }

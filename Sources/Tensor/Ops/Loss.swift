@@ -68,11 +68,14 @@ extension Tensor {
         return record(.crossEntropy, [logits], out) { g in
             let w = rowWeights(g, rows: rows, valid: valid, reduction: reduction)
             let gx = Tensor(uninitialized: probs.shape)
-            for r in 0..<rows {
-                let p = probs.base + r * c, o = gx.base + r * c
-                let wr = w[r]
-                for j in 0..<c { o[j] = wr * (p[j] - eps / Float(c)) }
-                if valid[r] { o[ids[r]] -= wr * (1 - eps) }
+            let (pp, po) = (probs.base, gx.base)
+            Parallel.forEach(rows, grain: Swift.max(1, 32768 / Swift.max(c, 1))) { range in
+                for r in range {
+                    let p = pp + r * c, o = po + r * c
+                    let wr = w[r], shift = eps / Float(c)
+                    for j in 0..<c { o[j] = wr * (p[j] - shift) }
+                    if valid[r] { o[ids[r]] -= wr * (1 - eps) }
+                }
             }
             return [gx]
         }
