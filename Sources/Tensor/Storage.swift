@@ -1,10 +1,10 @@
-/// A fixed-size float buffer (64-byte aligned; 16 for zero-filled `calloc` blocks; kernels use
-/// unaligned SIMD loads). Several `Tensor`s may share one `Storage` (views made by
-/// `reshaped`), so the engine never writes into a storage that an op did not just allocate.
 #if canImport(Glibc)
 import Glibc
 #endif
 
+/// A fixed-size float buffer (64-byte aligned; 16 for zero-filled `calloc` blocks; kernels use
+/// unaligned SIMD loads). Several `Tensor`s may share one `Storage` (views made by
+/// `reshaped`), so the engine never writes into a storage that an op did not just allocate.
 final class Storage: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
     let count: Int
