@@ -8,7 +8,6 @@ struct TokenizerConfig {
     var tokenFlags: [String: AddedToken] = [:]
     var doLowerCase: Bool?
     var stripAccents: Bool?
-    var stripAccentsGiven = false
     var tokenizeChineseChars: Bool?
     var addPrefixSpace: Bool?
     var cleanUpTokenizationSpaces: Bool?
@@ -28,7 +27,6 @@ struct TokenizerConfig {
             try config.readSpecialTokens(f)
             let r = f.root
             config.doLowerCase = try f.optional(r, "do_lower_case", Bool.self)
-            config.stripAccentsGiven = r["strip_accents"] != nil
             config.stripAccents = try f.optional(r, "strip_accents", Bool.self)
             config.tokenizeChineseChars = try f.optional(r, "tokenize_chinese_chars", Bool.self)
             config.addPrefixSpace = try f.optional(r, "add_prefix_space", Bool.self)
