@@ -43,4 +43,25 @@ final class ParityTests: XCTestCase {
         XCTAssertEqual(tok.specialTokenIds.unk, 100)
         assertParity(try ParityFixture("minilm").check(tok))
     }
+
+    /// The same vocabulary with other normalizer settings in tokenizer_config.json.
+    func testMiniLMNormalizerVariants() throws {
+        let f = try ParityFixture("minilm")
+        let variants = try XCTUnwrap(f.expected["variants"] as? [String: [String: Any]])
+        XCTAssertEqual(variants.count, 2)
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-minilm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: dir.appendingPathComponent("minilm/vocab.txt"), to: tmp.appendingPathComponent("vocab.txt"))
+        for (name, variant) in variants {
+            let config = try XCTUnwrap(variant["config"] as? [String: Any])
+            try JSONSerialization.data(withJSONObject: config).write(to: tmp.appendingPathComponent("tokenizer_config.json"))
+            let tok = try Tokenizer.load(from: tmp)
+            var failures: [String] = []
+            for (text, ids) in zip(f.singles, try XCTUnwrap(variant["ids"] as? [[Int]])) where tok.encode(text).ids != ids {
+                failures.append("\(name) \(String(reflecting: text)): got \(tok.encode(text).ids), want \(ids)")
+            }
+            assertParity(failures)
+        }
+    }
 }
