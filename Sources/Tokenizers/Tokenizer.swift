@@ -4,7 +4,7 @@ import Foundation
 /// The pipeline is added-token split -> normalizer -> pre-tokenizer -> model -> truncation ->
 /// post-processor (special tokens) -> padding; decoding runs the decoder and the optional cleanup.
 /// Immutable after loading and safe to share between threads (the BPE word cache is locked).
-public final class Tokenizer: Sendable {
+public final class Tokenizer: Sendable, CustomStringConvertible {
     public enum ModelKind: String, Sendable { case wordPiece = "WordPiece", bytePairEncoding = "BPE" }
 
     enum Model: Sendable {
@@ -93,6 +93,11 @@ public final class Tokenizer: Sendable {
     public var modelKind: ModelKind {
         if case .wordPiece = model { return .wordPiece }
         return .bytePairEncoding
+    }
+
+    /// `Tokenizer(WordPiece, 30522 ids)` / `Tokenizer(byte-level BPE, 50265 ids)`.
+    public var description: String {
+        "Tokenizer(\(modelKind == .wordPiece ? "WordPiece" : "byte-level BPE"), \(vocabSize) ids)"
     }
 
     /// Number of ids (model vocabulary plus added tokens beyond it).
@@ -250,5 +255,10 @@ public final class Tokenizer: Sendable {
         let text = decoder.decode(tokens)
         return cleanUpTokenizationSpaces ?? self.cleanUpTokenizationSpaces
             ? Cleanup.apply(text, rules: Cleanup.transformersRules) : text
+    }
+
+    /// `decode` of every row (transformers' `batch_decode`).
+    public func decodeBatch(_ rows: [[Int]], skipSpecialTokens: Bool = true, cleanUpTokenizationSpaces: Bool? = nil) throws -> [String] {
+        try rows.map { try decode($0, skipSpecialTokens: skipSpecialTokens, cleanUpTokenizationSpaces: cleanUpTokenizationSpaces) }
     }
 }

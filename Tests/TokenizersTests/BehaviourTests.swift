@@ -24,6 +24,13 @@ final class BehaviourTests: XCTestCase {
         XCTAssertEqual(try tok.decode(its, skipSpecialTokens: false, cleanUpTokenizationSpaces: false), "[CLS] it ' s [SEP]")
     }
 
+    func testDescriptionAndBatchDecode() throws {
+        XCTAssertEqual(tok.description, "Tokenizer(WordPiece, 30522 ids)")
+        XCTAssertEqual(Self.bpe.description, "Tokenizer(byte-level BPE, 6000 ids)")
+        let b = try tok.encodeBatch(["Hello there!", "hi"], padding: .longest)
+        XCTAssertEqual(try tok.decodeBatch(b.ids), ["hello there!", "hi"])
+    }
+
     func testPairTruncationOddBudget() {
         // A = 5 tokens, B = 3 tokens. maxLength 9 -> budget 6 -> 3 + 3; maxLength 8 -> budget 5 -> 3 + 2.
         let a = "a b c d e", b = "f g h"
