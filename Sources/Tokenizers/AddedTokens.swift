@@ -42,6 +42,8 @@ struct AddedTokenMatcher: Sendable {
     private let asciiFirst: [Bool]
     private let anyNonASCIIFirst: Bool
 
+    /// Tokens are searched for by their `content` (for `normalized` tokens the caller passes the
+    /// normalized content, since they are matched in normalized text).
     init(_ tokens: [AddedToken]) {
         var map: [UInt32: [Pattern]] = [:]
         for t in tokens {

@@ -43,8 +43,22 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
         self.decoder = decoder
         let added = addedTokens.sorted { $0.id < $1.id }
         self.addedTokens = added
+        // A `normalized` added token is searched for, and decoded as, its normalized content (tokenizers
+        // 0.23 keeps the normalized form in its id -> token map).
+        let normalizedForm = { (content: String) -> String in
+            guard let normalizer else { return content }
+            var out: [Unicode.Scalar] = []
+            normalizer.normalize(Array(content.unicodeScalars)[...], into: &out)
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: out)
+            return String(view)
+        }
         rawMatcher = AddedTokenMatcher(added.filter { !$0.normalized })
-        normalizedMatcher = AddedTokenMatcher(added.filter { $0.normalized })
+        normalizedMatcher = AddedTokenMatcher(added.filter(\.normalized).map { t in
+            var n = t
+            n.content = normalizedForm(t.content)
+            return n
+        })
         var table: [String]
         switch model {
         case let .wordPiece(m): table = m.vocab
@@ -53,8 +67,10 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
         var extra: [String: Int] = [:]
         for t in added {
             if t.id >= table.count { table += Array(repeating: "", count: t.id + 1 - table.count) }
-            table[t.id] = t.content
+            let shown = t.normalized ? normalizedForm(t.content) : t.content
+            table[t.id] = shown
             extra[t.content] = t.id
+            extra[shown] = t.id
         }
         idToToken = table
         tokenToIdExtra = extra

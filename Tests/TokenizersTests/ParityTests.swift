@@ -65,3 +65,30 @@ final class ParityTests: XCTestCase {
         }
     }
 }
+
+/// User-added tokens (normalized, single_word, rstrip/lstrip specials) on a small WordPiece tokenizer.
+final class AddedTokenParityTests: XCTestCase {
+    func testAddedTokens() throws {
+        let dir = ParityFixture.directory
+        let tok = try Tokenizer.load(from: dir.appendingPathComponent("added/tokenizer.json"))
+        let data = try Data(contentsOf: dir.appendingPathComponent("expected-added.json"))
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        XCTAssertEqual(rows.count, 10)
+        for row in rows {
+            let text = row["text"] as! String, ids = row["ids"] as! [Int]
+            XCTAssertEqual(tok.encode(text).ids, ids, text)
+            XCTAssertEqual(try tok.decode(ids, cleanUpTokenizationSpaces: false), row["d"] as? String, text)
+            XCTAssertEqual(try tok.decode(ids, skipSpecialTokens: false, cleanUpTokenizationSpaces: false), row["dk"] as? String, text)
+        }
+        // Saved and reloaded, the added tokens keep their flags and behaviour. (Left in
+        // $TMPDIR/ragtime-saved-tokenizers/added for scripts/fixtures/check_saved_tokenizers.py.)
+        let out = SavingTests.out.appendingPathComponent("added")
+        try? FileManager.default.removeItem(at: out)
+        try tok.save(to: out)
+        for source in [out, out.appendingPathComponent("vocab.txt")] {
+            let back = try Tokenizer.load(from: source)
+            XCTAssertEqual(back.addedTokens, tok.addedTokens, source.lastPathComponent)
+            for row in rows { XCTAssertEqual(back.encode(row["text"] as! String).ids, row["ids"] as! [Int], source.lastPathComponent) }
+        }
+    }
+}
