@@ -32,6 +32,17 @@ func runTokenizerBenchmarks() throws {
                      name as NSString, Double(bytes) / 1e6 / single, Double(bytes) / 1e6 / singleCPU, tokens,
                      ProcessInfo.processInfo.activeProcessorCount, Double(bytes) / 1e6 / batch))
     }
+    try trainingBenchmark(passages)
+}
+
+/// Training time for an 8,000-entry vocabulary on the same passages (one pass, wall clock).
+private func trainingBenchmark(_ passages: [String]) throws {
+    for (name, train) in [("train WordPiece 8000", { _ = try WordPieceTrainer(vocabSize: 8000).train(lines: passages) }),
+                          ("train byte-level BPE 8000", { _ = try BPETrainer(vocabSize: 8000).train(lines: passages) })] {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        try train()
+        print(String(format: "%-38@ %6.2f s", name as NSString, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9))
+    }
 }
 
 /// Rows of a title<TAB>text KB file, text column, CSV quoting ("..." with "" escapes) undone.
