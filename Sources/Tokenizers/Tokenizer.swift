@@ -140,8 +140,8 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
 
     // MARK: Encoding
 
-    /// Model ids of one text, without special tokens or truncation (§4.2-4.3, §4.6 steps 1-6).
-    public func tokenize(_ text: String) -> [Int] {
+    /// Ids of one text's content: no template special tokens, no truncation (§4.2-4.3, §4.6 steps 1-6).
+    public func contentIds(_ text: String) -> [Int] {
         let scalars = Array(text.unicodeScalars)
         var segments: [Segment] = []
         rawMatcher.split(scalars, 0..<scalars.count, into: &segments)
@@ -154,15 +154,24 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
             switch segment {
             case let .added(id): ids.append(id)
             case let .text(range):
-                guard let normalizer else { encodeText(scalars, range, words: &words, ids: &ids); continue }
-                normalized.removeAll(keepingCapacity: true)
-                normalizer.normalize(scalars[range], into: &normalized)
+                // `normalized` added tokens are matched after normalization (on the raw text if none).
+                let text: [Unicode.Scalar]
+                let textRange: Range<Int>
+                if let normalizer {
+                    normalized.removeAll(keepingCapacity: true)
+                    normalizer.normalize(scalars[range], into: &normalized)
+                    text = normalized
+                    textRange = 0..<normalized.count
+                } else {
+                    text = scalars
+                    textRange = range
+                }
                 inner.removeAll(keepingCapacity: true)
-                normalizedMatcher.split(normalized, 0..<normalized.count, into: &inner)
+                normalizedMatcher.split(text, textRange, into: &inner)
                 for piece in inner {
                     switch piece {
                     case let .added(id): ids.append(id)
-                    case let .text(r): encodeText(normalized, r, words: &words, ids: &ids)
+                    case let .text(r): encodeText(text, r, words: &words, ids: &ids)
                     }
                 }
             }
@@ -193,8 +202,8 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
     /// special tokens included, has at most `maxLength` ids (§4.4); without it nothing is truncated.
     /// An empty `pair` counts as no pair, as in transformers (`text_pair=""` is falsy there).
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = nil, addSpecialTokens: Bool = true) -> Encoding {
-        var a = tokenize(text)
-        var b = pair.flatMap { $0.isEmpty ? nil : tokenize($0) }
+        var a = contentIds(text)
+        var b = pair.flatMap { $0.isEmpty ? nil : contentIds($0) }
         let template = addSpecialTokens ? postProcessor : nil
         if let maxLength {
             let budget = maxLength - (template?.addedCount(pair: b != nil) ?? 0)
