@@ -77,7 +77,7 @@ extension HNSWKernel {
         }
         candidates.reset()
         candidates.push(nearest, dNearest)
-        result = TopK(k: k)
+        result.reset()
         result.insert(dNearest, Int(nearest))
         visited.set(nearest)
         while candidates.nvalid > 0 {
@@ -106,7 +106,6 @@ extension HNSWKernel {
             }
         }
         visited.advance()
-        let (vals, ids) = result.sorted()
-        for j in 0 ..< k { outD[j] = vals[j]; outI[j] = ids[j] }
+        result.drainSorted(into: outD, outI)
     }
 }
