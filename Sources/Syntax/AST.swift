@@ -1,5 +1,5 @@
 /// The syntax tree. Every expression and statement carries the location of its first token
-/// (for binary operators: the operator; for calls: the opening parenthesis), which runtime errors cite.
+/// (for binary operators: the operator; for calls and members: the called name), which runtime errors cite.
 public struct Expr: Sendable {
     public var kind: ExprKind
     public var location: SourceLocation

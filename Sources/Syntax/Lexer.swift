@@ -15,6 +15,8 @@ public struct Lexer {
     private var column: Int
     /// Open brackets, innermost last: "(", "[" or "{".
     private var brackets: [Unicode.Scalar] = []
+    /// Where each open bracket is, parallel to `brackets`.
+    public private(set) var openBrackets: [(bracket: String, location: SourceLocation)] = []
 
     private static let twoCharOps: Set<String> = ["**", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/="]
     private static let oneCharOps: Set<Unicode.Scalar> = [
@@ -77,7 +79,7 @@ public struct Lexer {
         }
         if Lexer.oneCharOps.contains(scalar) {
             _ = advance()
-            trackBracket(scalar)
+            trackBracket(scalar, at: start)
             return Token(kind: .op, text: String(scalar), location: start)
         }
         throw fail("unexpected character '\(scalar)'", at: start)
@@ -98,10 +100,16 @@ public struct Lexer {
         }
     }
 
-    private mutating func trackBracket(_ scalar: Unicode.Scalar) {
+    private mutating func trackBracket(_ scalar: Unicode.Scalar, at location: SourceLocation) {
         switch scalar {
-        case "(", "[", "{": brackets.append(scalar)
-        case ")", "]", "}": if !brackets.isEmpty { brackets.removeLast() }
+        case "(", "[", "{":
+            brackets.append(scalar)
+            openBrackets.append((String(scalar), location))
+        case ")", "]", "}":
+            if !brackets.isEmpty {
+                brackets.removeLast()
+                openBrackets.removeLast()
+            }
         default: break
         }
     }

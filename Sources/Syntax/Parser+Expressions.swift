@@ -111,8 +111,8 @@ extension Parser {
         var expr = try primary()
         while true {
             if current.isOp("(") {
-                let location = advance().location
-                expr = Expr(.call(expr, try arguments()), at: location)
+                advance()
+                expr = Expr(.call(expr, try arguments()), at: expr.location)
             } else if current.isOp(".") {
                 advance()
                 let name = try expectIdentifier("after '.'")

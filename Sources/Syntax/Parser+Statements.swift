@@ -43,20 +43,25 @@ extension Parser {
             case "while":
                 advance()
                 let condition = try expression()
+                loopDepth += 1
+                defer { loopDepth -= 1 }
                 return Stmt(.whileLoop(condition: condition, body: try block("after the while condition")), at: start)
             case "for": return try forStatement()
             case "fn" where peekToken().kind == .identifier:
                 return Stmt(.function(try functionDecl()), at: start)
             case "return":
+                if functionDepth == 0 { throw error("'return' outside a function") }
                 advance()
                 if current.kind == .newline || current.isOp(";") || current.isOp("}") || current.kind == .eof {
                     return Stmt(.returnStmt(nil), at: start)
                 }
                 return Stmt(.returnStmt(try expression()), at: start)
             case "break":
+                if loopDepth == 0 { throw error("'break' outside a loop") }
                 advance()
                 return Stmt(.breakStmt, at: start)
             case "continue":
+                if loopDepth == 0 { throw error("'continue' outside a loop") }
                 advance()
                 return Stmt(.continueStmt, at: start)
             case "import":
@@ -104,6 +109,8 @@ extension Parser {
         while match(",") { names.append(try expectIdentifier("after ',' in the for loop").text) }
         guard matchKeyword("in") else { throw error("expected 'in' after the loop variable, found \(current.display)") }
         let iterable = try expression()
+        loopDepth += 1
+        defer { loopDepth -= 1 }
         return Stmt(.forLoop(names: names, iterable: iterable, body: try block("after the for header")), at: start)
     }
 
@@ -133,6 +140,13 @@ extension Parser {
             if !match(",") { break }
         }
         try expect(")", "to close the parameter list")
+        let outerLoops = loopDepth
+        loopDepth = 0
+        functionDepth += 1
+        defer {
+            loopDepth = outerLoops
+            functionDepth -= 1
+        }
         return FunctionDecl(name: name, parameters: parameters, body: try block("for the function body"), location: start)
     }
 

@@ -14,15 +14,24 @@ public struct Parser {
     /// Bracket/expression nesting, bounded so hostile input cannot exhaust the stack.
     var depth = 0
     static let maxDepth = 128
+    /// Enclosing loops and functions of the statement being parsed (break/continue need a loop in
+    /// the same function, return needs a function).
+    var loopDepth = 0
+    var functionDepth = 0
 
     /// Parses a whole source text.
     public static func parse(source: String, file: String) -> ParseResult {
+        var lexer = Lexer(source: source, file: file)
         do {
-            var lexer = Lexer(source: source, file: file)
             var parser = Parser(tokens: try lexer.tokenize())
             return .success(Program(statements: try parser.program()))
         } catch {
-            return error.isIncomplete ? .incomplete(error.diagnostic) : .failure(error.diagnostic)
+            guard error.isIncomplete else { return .failure(error.diagnostic) }
+            // Input ended too early: cite the innermost bracket still open, if any.
+            if let open = lexer.openBrackets.last, error.diagnostic.message != "unterminated string literal" {
+                return .incomplete(Diagnostic("'\(open.bracket)' is never closed", at: open.location))
+            }
+            return .incomplete(error.diagnostic)
         }
     }
 
@@ -76,9 +85,14 @@ public struct Parser {
         while current.kind == .newline { advance() }
     }
 
-    /// An error at the current token; at end of input it is an "incomplete" error.
+    /// An error at the current token; at end of input it is an "incomplete" error, placed at the last
+    /// real token so the caret lands on a visible line.
     func error(_ message: String) -> SyntaxError {
-        SyntaxError(diagnostic: Diagnostic(message, at: current.location), isIncomplete: current.kind == .eof)
+        guard current.kind == .eof else {
+            return SyntaxError(diagnostic: Diagnostic(message, at: current.location), isIncomplete: false)
+        }
+        let last = tokens[..<position].last { $0.kind != .newline }
+        return SyntaxError(diagnostic: Diagnostic(message, at: last?.location ?? current.location), isIncomplete: true)
     }
 
     mutating func nest() throws(SyntaxError) {

@@ -19,7 +19,8 @@ public struct Param {
 }
 
 /// A builtin function or method. Arguments are bound to `params` (positional, then by name) before
-/// `body` runs; surplus positional arguments go to `CallArgs.rest` only if `variadic` is set.
+/// `body` runs. A `variadic` builtin takes every positional argument in `CallArgs.rest`; its `params`
+/// are then named-only (`print(a, b, sep: ", ")`).
 ///
 ///     Builtin("sqrt", [Param("x")], "sqrt(x) -> Float: square root") { args in
 ///         .float(try args.double("x").squareRoot())

@@ -2,10 +2,10 @@
 enum SequenceBuiltins {
     static var globals: [Builtin] {
         [
-            Builtin("min", [Param("first")], variadic: true, "min(xs) or min(a, b, ...): the smallest value") { args in
+            Builtin("min", [], variadic: true, "min(xs) or min(a, b, ...): the smallest value") { args in
                 try extreme(args, pickLess: true)
             },
-            Builtin("max", [Param("first")], variadic: true, "max(xs) or max(a, b, ...): the largest value") { args in
+            Builtin("max", [], variadic: true, "max(xs) or max(a, b, ...): the largest value") { args in
                 try extreme(args, pickLess: false)
             },
             Builtin("sum", [Param("xs"), Param("start", default: .int(0))],
@@ -51,8 +51,8 @@ enum SequenceBuiltins {
     }
 
     private static func extreme(_ args: CallArgs, pickLess: Bool) throws -> Value {
-        var items = [args.value("first")] + args.rest
-        if args.rest.isEmpty, case .list(let list) = args.value("first") { items = list.items }
+        var items = args.rest
+        if items.count == 1, case .list(let list) = items[0] { items = list.items }
         guard var best = items.first else { throw RuntimeError("\(args.function): empty list") }
         for item in items.dropFirst() {
             let better = pickLess ? try args.interpreter.less(item, best) : try args.interpreter.less(best, item)

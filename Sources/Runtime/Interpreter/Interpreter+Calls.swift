@@ -60,10 +60,10 @@ extension Interpreter {
         var values: [Value?] = Array(repeating: nil, count: builtin.params.count)
         var rest: [Value] = []
         for (index, value) in positional.enumerated() {
-            if index < values.count {
-                values[index] = value
-            } else if builtin.variadic {
+            if builtin.variadic {
                 rest.append(value)
+            } else if index < values.count {
+                values[index] = value
             } else {
                 throw RuntimeError("\(name) takes at most \(builtin.params.count) argument"
                                        + "\(builtin.params.count == 1 ? "" : "s"), got \(positional.count)")

@@ -10,9 +10,19 @@ extension Interpreter {
         if !trace.isEmpty {
             text += "\ncall trace (most recent call last):"
             var caller = "<script>"
+            var lines: [String] = []
             for entry in trace {
-                text += "\n  \(entry.callSite): in \(caller): called \(entry.function)"
+                lines.append("  \(entry.callSite): in \(caller): called \(entry.function)")
                 caller = entry.function
+            }
+            // Deep recursion: show a repeated line three times, then how often it repeats.
+            var index = 0
+            while index < lines.count {
+                var run = 1
+                while index + run < lines.count && lines[index + run] == lines[index] { run += 1 }
+                for _ in 0..<min(run, 3) { text += "\n" + lines[index] }
+                if run > 3 { text += "\n  ... the line above repeats \(run - 3) more times" }
+                index += run
             }
             text += "\n  \(location): in \(caller)"
         }

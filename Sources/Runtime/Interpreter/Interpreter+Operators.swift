@@ -51,6 +51,13 @@ extension Interpreter {
             return .string(String(repeating: s, count: max(0, n)))
         case (.list(let a), .list(let b)) where op == .add:
             return .list(a.items + b.items)
+        case (.list, .list) where [.less, .lessEqual, .greater, .greaterEqual].contains(op):
+            switch op {
+            case .less: return .bool(try less(lhs, rhs))
+            case .greater: return .bool(try less(rhs, lhs))
+            case .lessEqual: return .bool(!(try less(rhs, lhs)))
+            default: return .bool(!(try less(lhs, rhs)))
+            }
         case (.list(let a), .int(let n)) where op == .multiply:
             return .list(Array([[Value]](repeating: a.items, count: max(0, n)).joined()))
         default: break

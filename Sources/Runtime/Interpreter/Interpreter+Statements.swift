@@ -53,9 +53,6 @@ extension Interpreter {
         case .function(let decl):
             scope.assign(decl.name, .function(Closure(decl: decl, scope: scope)))
         case .returnStmt(let expr):
-            guard scope.kind == .function else {
-                throw RuntimeError("'return' outside a function", at: statement.location)
-            }
             return .returned(try expr.map { try evaluate($0, in: scope) } ?? .null)
         case .breakStmt:
             return .breakLoop
@@ -145,16 +142,20 @@ extension Interpreter {
     /// globally. Looks in the importing script's folder, then in `stdlib/`.
     func importFile(_ path: String, at location: SourceLocation) throws {
         let file = path.hasSuffix(".rag") ? path : path + ".rag"
-        var candidates: [String] = []
+        // (path on disk, name shown in messages): stdlib files are shown as `stdlib/<file>`.
+        var candidates: [(path: String, name: String)] = []
         if file.hasPrefix("/") {
-            candidates = [file]
+            candidates = [(file, file)]
         } else {
-            if let dir = directories.last { candidates.append((dir as NSString).appendingPathComponent(file)) }
-            if let stdlib = options.stdlibPath { candidates.append((stdlib as NSString).appendingPathComponent(file)) }
+            let local = ((directories.last ?? ".") as NSString).appendingPathComponent(file)
+            candidates.append((local, local))
+            if let stdlib = options.stdlibPath {
+                candidates.append(((stdlib as NSString).appendingPathComponent(file), "stdlib/" + file))
+            }
         }
-        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-            throw RuntimeError("cannot import \"\(path)\": not found in \(candidates.joined(separator: ", "))",
-                               at: location)
+        guard let (found, name) = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            let places = file.hasPrefix("/") ? "" : " in \(directories.last ?? ".") or the stdlib folder"
+            throw RuntimeError("cannot import \"\(path)\": no file \(file)\(places)", at: location)
         }
         let resolved = URL(fileURLWithPath: found).standardizedFileURL.path
         if imported.contains(resolved) { return }
@@ -162,7 +163,6 @@ extension Interpreter {
         guard let source = try? String(contentsOfFile: resolved, encoding: .utf8) else {
             throw RuntimeError("cannot read \(resolved)", at: location)
         }
-        let name = found
         sources[name] = source
         let program: Program
         switch Parser.parse(source: source, file: name) {

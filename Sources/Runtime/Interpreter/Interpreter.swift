@@ -121,9 +121,11 @@ public final class Interpreter {
         imported = []
     }
 
+    /// The folder of a script name as given (relative names stay relative); "." for `<repl>`, `-e`, stdin.
     static func directory(of file: String) -> String {
-        let url = URL(fileURLWithPath: file)
-        return file.hasPrefix("<") ? FileManager.default.currentDirectoryPath : url.deletingLastPathComponent().path
+        if file.hasPrefix("<") { return "." }
+        let dir = (file as NSString).deletingLastPathComponent
+        return dir.isEmpty ? "." : dir
     }
 }
 
@@ -143,4 +145,30 @@ public struct ScriptError: Error, CustomStringConvertible {
     }
 
     public var description: String { rendered }
+}
+
+extension Interpreter {
+    /// Evaluates one expression (REPL `:help name`, `:time EXPR`) and returns its value without
+    /// displaying it.
+    public func evaluate(expression source: String, name: String, output: OutputSink) throws(ScriptError) -> Value {
+        self.output = output
+        sources[name] = source
+        let program: Program
+        switch Parser.parse(source: source, file: name) {
+        case .success(let parsed): program = parsed
+        case .incomplete(let diagnostic), .failure(let diagnostic):
+            throw ScriptError(kind: .syntax, rendered: diagnostic.rendered(source: source))
+        }
+        guard program.statements.count == 1, case .expression(let expr) = program.statements[0].kind else {
+            throw ScriptError(kind: .syntax, rendered: "\(name): error: expected a single expression")
+        }
+        frames = []
+        do {
+            return try evaluate(expr, in: globals)
+        } catch let error as RuntimeError {
+            throw ScriptError(kind: error.kind == .interrupted ? .interrupted : .runtime, rendered: render(error))
+        } catch {
+            throw ScriptError(kind: .runtime, rendered: "\(name): error: \(error)")
+        }
+    }
 }
