@@ -7,7 +7,7 @@ struct JSONFile {
     let root: [String: Any]
 
     init(url: URL) throws {
-        path = url.path
+        path = url.relativePath
         let data = try TextFile.readData(url)
         text = try TextFile.decodeUTF8(data, file: path)
         let object: Any
