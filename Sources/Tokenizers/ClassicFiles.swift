@@ -10,8 +10,8 @@ extension Tokenizer {
     public static func load(from url: URL) throws -> Tokenizer {
         let fm = FileManager.default
         var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: url.path, isDirectory: &isDir) else {
-            throw TokenizerError.io(path: url.path, reason: "no such file or directory")
+        guard fm.fileExists(atPath: url.relativePath, isDirectory: &isDir) else {
+            throw TokenizerError.io(path: url.relativePath, reason: "no such file or directory")
         }
         if !isDir.boolValue {
             let dir = url.deletingLastPathComponent()
@@ -32,7 +32,7 @@ extension Tokenizer {
         if let vocab = file("vocab.json"), let merges = file("merges.txt") {
             return try load(vocabJSON: vocab, merges: merges, config: config)
         }
-        throw TokenizerError.noTokenizerFiles(directory: url.path)
+        throw TokenizerError.noTokenizerFiles(directory: url.relativePath)
     }
 
     /// vocab.txt: one token per line, id = 0-based line number, only the trailing "\n" removed.
@@ -40,7 +40,7 @@ extension Tokenizer {
         let text = try TextFile.readString(url)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        guard !lines.isEmpty else { throw TokenizerError.emptyVocabulary(file: url.path) }
+        guard !lines.isEmpty else { throw TokenizerError.emptyVocabulary(file: url.relativePath) }
         return lines
     }
 
@@ -48,10 +48,10 @@ extension Tokenizer {
         let vocab = try readVocabTxt(url)
         var names = SpecialTokenNames(pad: "[PAD]", unk: "[UNK]", cls: "[CLS]", sep: "[SEP]", mask: "[MASK]")
         names.merge(config.names)
-        let model = try WordPieceModel(vocab: vocab, unkToken: names.unk ?? "[UNK]", file: url.path)
+        let model = try WordPieceModel(vocab: vocab, unkToken: names.unk ?? "[UNK]", file: url.relativePath)
         let id = { (role: String, token: String?) throws -> Int in
             guard let token, let id = model.tokenToId[token] else {
-                throw TokenizerError.missingToken(file: url.path, token: token ?? "nil", role: role)
+                throw TokenizerError.missingToken(file: url.relativePath, token: token ?? "nil", role: role)
             }
             return id
         }
@@ -76,7 +76,7 @@ extension Tokenizer {
             if line.isEmpty || (i == 0 && line.hasPrefix("#version")) { continue }
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, let a = index[String(parts[0])], let b = index[String(parts[1])] else {
-                throw TokenizerError.malformedMerge(file: url.path, line: i + 1, text: String(line))
+                throw TokenizerError.malformedMerge(file: url.relativePath, line: i + 1, text: String(line))
             }
             merges.append((a, b))
         }
@@ -94,9 +94,9 @@ extension Tokenizer {
         if let mask = names.mask, flags.tokenFlags[mask] == nil {  // RoBERTa/BART: <mask> swallows the space before it
             flags.tokenFlags[mask] = AddedToken(id: -1, content: mask, lstrip: true)
         }
-        let model = try BPEModel(vocab: vocab, merges: merges, unkId: names.unk.flatMap { index[$0] }, file: vocabJSON.path)
+        let model = try BPEModel(vocab: vocab, merges: merges, unkId: names.unk.flatMap { index[$0] }, file: vocabJSON.relativePath)
         guard let cls = names.cls.flatMap({ index[$0] }), let sep = names.sep.flatMap({ index[$0] }) else {
-            throw TokenizerError.missingToken(file: vocabJSON.path, token: "\(names.cls ?? "nil")/\(names.sep ?? "nil")", role: "cls/sep")
+            throw TokenizerError.missingToken(file: vocabJSON.relativePath, token: "\(names.cls ?? "nil")/\(names.sep ?? "nil")", role: "cls/sep")
         }
         let added = specialAddedTokens(names, config: flags) { index[$0] }
         return Tokenizer(model: .bpe(model), normalizer: nil,

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Errors thrown while loading, saving or training a tokenizer. Every file problem names the file and,
-/// where it has one, the 1-based line.
+/// Errors thrown while loading, saving or training a tokenizer. Every file problem names the file (as the
+/// caller spelled it: a relative URL stays relative) and, where it has one, the 1-based line.
 public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     /// A file that is not valid UTF-8 (line = first line holding an invalid byte sequence).
     case invalidUTF8(file: String, line: Int)
@@ -51,13 +51,13 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
 enum TextFile {
     static func readData(_ url: URL) throws -> Data {
         do { return try Data(contentsOf: url) } catch {
-            throw TokenizerError.io(path: url.path, reason: "cannot read (\(error.localizedDescription))")
+            throw TokenizerError.io(path: url.relativePath, reason: "cannot read (\(error.localizedDescription))")
         }
     }
 
     /// The file as a String; invalid UTF-8 is an error naming the first bad line.
     static func readString(_ url: URL) throws -> String {
-        try decodeUTF8(readData(url), file: url.path)
+        try decodeUTF8(readData(url), file: url.relativePath)
     }
 
     static func decodeUTF8(_ data: Data, file: String) throws -> String {
@@ -88,7 +88,7 @@ enum TextFile {
 
     static func write(_ string: String, to url: URL) throws {
         do { try Data(string.utf8).write(to: url, options: .atomic) } catch {
-            throw TokenizerError.io(path: url.path, reason: "cannot write (\(error.localizedDescription))")
+            throw TokenizerError.io(path: url.relativePath, reason: "cannot write (\(error.localizedDescription))")
         }
     }
 }

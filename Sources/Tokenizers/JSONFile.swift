@@ -7,9 +7,10 @@ struct JSONFile {
     let root: [String: Any]
 
     init(url: URL) throws {
-        path = url.path
+        path = url.relativePath
         let data = try TextFile.readData(url)
         text = try TextFile.decodeUTF8(data, file: path)
+        try Self.rejectLeadingBOMStrings(data, text: text, file: path)
         let object: Any
         do { object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) } catch {
             throw TokenizerError.malformedFile(file: path, line: nil, reason: "not valid JSON (\(error.localizedDescription))")
@@ -18,6 +19,20 @@ struct JSONFile {
             throw TokenizerError.malformedFile(file: path, line: 1, reason: "expected a JSON object at the top level")
         }
         root = dict
+    }
+
+    /// Foundation's JSONSerialization silently drops a raw U+FEFF at the start of a JSON string (an escaped
+    /// `\ufeff` survives), which would change a vocabulary token; such files are refused instead.
+    private static func rejectLeadingBOMStrings(_ data: Data, text: String, file: String) throws {
+        let bytes = [UInt8](data)
+        guard bytes.count > 4 else { return }
+        for i in 1..<(bytes.count - 3) where bytes[i] == 0x22 && bytes[i + 1] == 0xEF && bytes[i + 2] == 0xBB
+            && bytes[i + 3] == 0xBF && bytes[i - 1] != 0x5C {
+            let line = bytes[..<i].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw TokenizerError.malformedFile(
+                file: file, line: line,
+                reason: "a JSON string starts with a raw U+FEFF, which the JSON reader would drop; write it as \\ufeff")
+        }
     }
 
     func line(ofKey key: String, after anchor: String? = nil) -> Int {

@@ -6,7 +6,7 @@ import Foundation
 extension Tokenizer {
     public func save(to directory: URL) throws {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw TokenizerError.io(path: directory.path, reason: "cannot create directory (\(error.localizedDescription))")
+            throw TokenizerError.io(path: directory.relativePath, reason: "cannot create directory (\(error.localizedDescription))")
         }
         try TextFile.write(tokenizerJSON().rendered(), to: directory.appendingPathComponent("tokenizer.json"))
         try TextFile.write(configJSON().rendered(), to: directory.appendingPathComponent("tokenizer_config.json"))

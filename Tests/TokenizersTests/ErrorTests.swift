@@ -49,6 +49,16 @@ final class ErrorTests: XCTestCase {
         }
     }
 
+    func testJSONStringStartingWithRawBOMIsRefused() throws {
+        let url = try write("vocab.json", "{\"<s>\": 0,\n\"\u{FEFF}x\": 1}")
+        _ = try write("merges.txt", "#version: 0.2\n")
+        XCTAssertThrowsError(try Tokenizer.load(from: url)) { error in
+            XCTAssert(String(describing: error).contains("vocab.json:2"), "\(error)")
+        }
+        let escaped = try write("vocab.json", "{\"<s>\": 0, \"</s>\": 1, \"\\ufeffx\": 2}")
+        XCTAssertEqual(try Tokenizer.load(from: escaped).token(for: 2), "\u{FEFF}x")
+    }
+
     func testEmptyVocabTxt() throws {
         let url = try write("vocab.txt", "")
         assertError(.emptyVocabulary(file: url.path), mentions: [url.path, "empty vocabulary"]) { _ = try Tokenizer.load(from: url) }

@@ -63,6 +63,14 @@ struct ParityFixture {
             expect(e.attentionMask, row["mask"] as! [[Int]], "batch mask \(b)")
             if let tt = row["tt"] as? [[Int]] { expect(e.tokenTypeIds, tt, "batch types \(b)") }
         }
+        let fuzz = inputs["fuzz"] as! [String], fuzzRows = expected["fuzz"] as! [[String: Any]]
+        XCTAssertEqual(fuzz.count, fuzzRows.count)
+        for (text, row) in zip(fuzz, fuzzRows) {
+            let ids = row["ids"] as! [Int]
+            expect(tok.encode(text).ids, ids, "fuzz \(String(reflecting: text))")
+            expect(try tok.decode(ids, skipSpecialTokens: false, cleanUpTokenizationSpaces: false), row["dk"] as! String,
+                   "fuzz decode \(ids)")
+        }
         let noSpecial = expected["no_special"] as! [[Int]]
         for (text, ids) in zip(singles, noSpecial) {
             expect(tok.encode(text, addSpecialTokens: false).ids, ids, "no special tokens \(String(reflecting: text))")

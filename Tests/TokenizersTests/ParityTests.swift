@@ -10,6 +10,7 @@ final class ParityTests: XCTestCase {
         let f = try ParityFixture("wordpiece")
         let n = f.singles.count + (f.inputs["pairs"] as! [Any]).count + (f.inputs["truncated_singles"] as! [Any]).count
         XCTAssertGreaterThanOrEqual(n, 2000)
+        XCTAssertEqual((f.inputs["fuzz"] as! [Any]).count, 500)
     }
 
     func testTrainedWordPieceFromTokenizerJSON() throws {
