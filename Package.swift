@@ -30,7 +30,7 @@ let package = Package(
         // Layer 4: knowledge base (for now over Index only; encoding goes through `PassageEncoder`).
         .target(name: "KB", dependencies: ["Index"]),
         // Layer 6-8: the language.
-        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index"]),
+        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB"]),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
         .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models"], swiftSettings: optimized),

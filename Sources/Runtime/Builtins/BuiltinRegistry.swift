@@ -12,6 +12,8 @@ public enum BuiltinRegistry {
             IOBuiltins.table,
             TimeBuiltins.table,
             JSONBuiltins.table,
+            KBBuiltins.table,
+            IndexBuiltins.table,
         ]
     }
 }
