@@ -27,10 +27,10 @@ let package = Package(
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
-        // Layer 4: knowledge base (for now over Index only; encoding goes through `PassageEncoder`).
-        .target(name: "KB", dependencies: ["Index"]),
+        // Layer 4: knowledge base (encoding goes through `PassageEncoder`; embeddings via Tensor's safetensors).
+        .target(name: "KB", dependencies: ["Index", "Tensor"]),
         // Layer 6-8: the language.
-        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index"]),
+        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB"]),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
         .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models"], swiftSettings: optimized),

@@ -50,3 +50,25 @@ RT_CLONES void rt_l2sq4(const float *q, const float *x0, const float *x1, const 
     }
     out[0] = a; out[1] = b; out[2] = c; out[3] = e;
 }
+
+RT_CLONES int rt_minimax_argmin(const int *ids, const float *dis, int k) {
+    float m = __builtin_inff();
+    int any = 0;
+    for (int i = 0; i < k; i++) {
+        float v = ids[i] != -1 ? dis[i] : __builtin_inff();
+        m = v < m ? v : m;
+        any |= ids[i] != -1;
+    }
+    if (!any) return -1;
+    int best = -1;
+    for (int i = 0; i < k; i++) {
+        best = (ids[i] != -1 && dis[i] == m) ? i : best;
+    }
+    return best;
+}
+
+RT_CLONES int rt_count_below(const float *dis, int k, float t) {
+    int c = 0;
+    for (int i = 0; i < k; i++) c += dis[i] < t;
+    return c;
+}

@@ -1,4 +1,4 @@
-/// HNSW insertion as faiss 1.7.4 does it (rag-spec.md §7.3): candidate search with efConstruction,
+/// HNSW insertion as faiss 1.7.4 does it (rag-spec.md §7.3, `HNSWBuildRules.faiss1_7_4`): candidate search with efConstruction,
 /// the neighbour-selection heuristic (`shrink_neighbor_list`), and bidirectional linking with pruning.
 extension HNSWKernel {
     /// Inserts node `pt` (already given its slots) with level `level`, starting from `entry` at `maxLevel`.
@@ -49,7 +49,7 @@ extension HNSWKernel {
 
     /// faiss `search_neighbors_to_add`: best-first search at `level` keeping the `efConstruction`
     /// closest nodes seen. Returns them in no particular order.
-    private func searchNeighborsToAdd(_ q: UnsafePointer<Float>, entry: Int32, dEntry: Float, level: Int,
+    func searchNeighborsToAdd(_ q: UnsafePointer<Float>, entry: Int32, dEntry: Float, level: Int,
                                       efConstruction: Int, visited: inout VisitedTable) -> [(d: Float, id: Int32)] {
         var results = DistanceHeap(isMax: true, capacity: efConstruction + 1)
         var candidates = DistanceHeap(isMax: false, capacity: 64)
@@ -91,13 +91,13 @@ extension HNSWKernel {
     }
 
     @inline(__always)
-    private func sortedAscending(_ list: [(d: Float, id: Int32)]) -> [(d: Float, id: Int32)] {
+    func sortedAscending(_ list: [(d: Float, id: Int32)]) -> [(d: Float, id: Int32)] {
         list.sorted { $0.d < $1.d || ($0.d == $1.d && $0.id < $1.id) }
     }
 
     /// faiss `shrink_neighbor_list` over candidates sorted by increasing distance to the base point:
     /// keep `v1` unless a kept `v2` is closer to `v1` than the base point is; stop at `maxSize` kept.
-    private func shrink(_ ascending: [(d: Float, id: Int32)], maxSize: Int) -> [(d: Float, id: Int32)] {
+    func shrink(_ ascending: [(d: Float, id: Int32)], maxSize: Int) -> [(d: Float, id: Int32)] {
         var kept: [(d: Float, id: Int32)] = []
         kept.reserveCapacity(maxSize)
         for v1 in ascending {
@@ -135,17 +135,8 @@ extension HNSWKernel {
             let v = neighbors[s]
             all.append((Distances.hnsw(metric, xs, vector(v), d), v))
         }
-        // faiss-cpu 1.15 prunes to fewer than the slot count (`prune_headroom` 0.2), so the next links
-        // append without pruning: size_t(slots − slots·headroom), computed in float as faiss does.
-        let slots = e - b
-        let target = Int(Float(slots) - Float(slots) * rules.pruneHeadroom)
-        var kept = shrink(sortedAscending(all), maxSize: max(1, target))
-        // faiss 1.7.4 writes the survivors farthest first; faiss-cpu 1.15 nearest first (measured on its files).
-        if rules == .faissCurrent {
-            kept.sort { $0.d < $1.d || ($0.d == $1.d && $0.id < $1.id) }
-        } else {
-            kept.sort { $0.d > $1.d || ($0.d == $1.d && $0.id > $1.id) }
-        }
+        var kept = shrink(sortedAscending(all), maxSize: e - b)
+        kept.sort { $0.d > $1.d || ($0.d == $1.d && $0.id > $1.id) }
         var i = b
         for k in kept { neighbors[i] = k.id; i += 1 }
         while i < e { neighbors[i] = -1; i += 1 }

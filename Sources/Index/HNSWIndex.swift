@@ -4,14 +4,16 @@
 ///     try index.add(embeddings)                   // [n * 768]
 ///     let r = try index.search(questions, k: 5)   // r.ids [nq * 5], best first
 ///
-/// With `addThreads == 1` the build is deterministic and follows faiss 1.7.4 built single-threaded
-/// (same levels, insertion order and links, up to float rounding of distances). With more threads,
-/// level buckets larger than 100 points are inserted in parallel under per-node locks, as faiss does
-/// with OpenMP, so the graph depends on scheduling. Searches of a batch run in parallel.
+/// The default build (`HNSWBuildRules.faissCurrent`) is faiss-cpu 1.15's: deterministic for any thread
+/// count (batched, lock-free; HNSWBatchBuild.swift) and equal to faiss's graph up to float rounding.
+/// `.faiss1_7_4` is rag-spec.md §7.3's insertion; with `addThreads == 1` it equals faiss 1.7.4 built
+/// single-threaded, with more threads buckets of over 100 points are inserted in parallel under
+/// per-node locks, as faiss 1.7.4 does with OpenMP, so that graph depends on scheduling.
+/// Searches of a batch run in parallel.
 public final class HNSWIndex: VectorIndex {
     public let storage: FlatIndex
     public private(set) var graph: HNSWGraph
-    /// Threads for `add` (1 = deterministic).
+    /// Threads for `add` (the graph depends on it only under `.faiss1_7_4`).
     public var addThreads: Int = Parallel.coreCount
     /// Construction details of which faiss version to follow (not stored in files).
     public var buildRules: HNSWBuildRules = .faissCurrent
@@ -79,8 +81,8 @@ public final class HNSWIndex: VectorIndex {
         }
 
         var shuffle = MersenneTwister(seed: 789)
-        let locks = addThreads > 1 ? NodeLocks(count: count) : nil
-        let efC = graph.efConstruction, total = count, threads = addThreads
+        let locks = addThreads > 1 && buildRules == .faiss1_7_4 ? NodeLocks(count: count) : nil
+        let efC = graph.efConstruction, total = count, threads = addThreads, rules = buildRules
         var entry = graph.entryPoint, maxLevel = Int(graph.maxLevel)
         let cum = graph.cumNeighborsPerLevel, offsets = graph.offsets
 
@@ -90,7 +92,13 @@ public final class HNSWIndex: VectorIndex {
                     graph.neighbors.withUnsafeMutableBufferPointer { nb in
                         let kernel = HNSWKernel(data: data.baseAddress!, d: dimension, metric: metric,
                                                 offsets: offP.baseAddress!, cum: cumP.baseAddress!,
-                                                neighbors: nb.baseAddress!, rules: buildRules)
+                                                neighbors: nb.baseAddress!)
+                        if rules == .faissCurrent {
+                            Self.batchBuild(kernel: kernel, order: &order, histogram: histogram, n: n, total: total,
+                                            efConstruction: efC, threads: threads,
+                                            entry: &entry, maxLevel: &maxLevel, shuffle: &shuffle)
+                            return
+                        }
                         var visited = VisitedTable(count: total)
                         var i1 = n
                         for level in stride(from: histogram.count - 1, through: 0, by: -1) {
@@ -191,14 +199,14 @@ public final class HNSWIndex: VectorIndex {
     }
 }
 
-/// The faiss construction variant an `HNSWIndex` follows when it links a new point. The file layout,
-/// levels (RNG) and search are the same for both.
+/// The faiss construction variant an `HNSWIndex` follows. The file layout, levels (same RNG draws),
+/// insertion order and search are the same for both.
 public enum HNSWBuildRules: Sendable {
-    /// faiss 1.7.4 as rag-spec.md §7.3 describes it: an overflowing list is pruned to its slot count
-    /// and written back farthest first.
+    /// faiss 1.7.4 as rag-spec.md §7.3 describes it: one point at a time; an overflowing neighbour list
+    /// is pruned to its slot count and written back farthest first.
     case faiss1_7_4
-    /// faiss-cpu 1.15 (PyPI): an overflowing list is pruned to `size_t(slots − 0.2·slots)`
-    /// (`prune_headroom`) and written back nearest first.
+    /// faiss-cpu 1.15 (PyPI): prefix-doubling batches with forward links against a snapshot and a merge
+    /// of reverse links that prunes overflowing lists to ⌊0.8 · slots⌋ (`prune_headroom` 0.2), nearest first.
     case faissCurrent
 
     var pruneHeadroom: Float { self == .faiss1_7_4 ? 0 : 0.2 }

@@ -9,8 +9,6 @@ struct HNSWKernel: @unchecked Sendable {
     let offsets: UnsafePointer<Int>
     let cum: UnsafePointer<Int32>
     let neighbors: UnsafeMutablePointer<Int32>
-    /// Which faiss version's construction details to follow.
-    var rules: HNSWBuildRules = .faissCurrent
 
     @inline(__always) func vector(_ i: Int32) -> UnsafePointer<Float> { data + Int(i) * d }
 

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// HNSW search as faiss does it (rag-spec.md §7.4): greedy descent on the upper levels, then a
 /// bounded best-first search at level 0 with faiss's `MinimaxHeap` and the relative-distance stop.
 
@@ -38,27 +40,20 @@ struct MinimaxHeap {
 
     /// Removes and returns the valid entry with the smallest distance (ties: the higher slot).
     mutating func popMin() -> (id: Int32, d: Float)? {
-        var i = k - 1
-        while i >= 0 && ids[i] == -1 { i -= 1 }
-        if i < 0 { return nil }
-        var imin = i
-        var vmin = dis[i]
-        i -= 1
-        while i >= 0 {
-            if ids[i] != -1 && dis[i] < vmin { vmin = dis[i]; imin = i }
-            i -= 1
+        let used = Int32(k)
+        let slot = ids.withUnsafeBufferPointer { ip in
+            dis.withUnsafeBufferPointer { dp in Int(rt_minimax_argmin(ip.baseAddress!, dp.baseAddress!, used)) }
         }
-        let id = ids[imin]
-        ids[imin] = -1
+        if slot < 0 { return nil }
+        let id = ids[slot]
+        ids[slot] = -1
         nvalid -= 1
-        return (id, vmin)
+        return (id, dis[slot])
     }
 
     /// Number of used slots (popped ones included) with distance below `t`.
     func countBelow(_ t: Float) -> Int {
-        var c = 0
-        for i in 0 ..< k where dis[i] < t { c += 1 }
-        return c
+        dis.withUnsafeBufferPointer { Int(rt_count_below($0.baseAddress!, Int32(k), t)) }
     }
 }
 

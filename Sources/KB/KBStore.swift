@@ -55,9 +55,9 @@ extension KnowledgeBase {
             try fm.createDirectory(at: temp, withIntermediateDirectories: true)
             try Data(Self.encodePassages(passages).utf8).write(to: temp.appendingPathComponent(Self.passagesFile))
             if let embeddings, let d = dimension {
-                try SafetensorsF32.encode(name: "embeddings", values: embeddings, rows: count, cols: d,
-                                          metadata: ["format": "pt", "encoder_fingerprint": manifest.encoder?.fingerprint ?? ""])
-                    .write(to: temp.appendingPathComponent(Self.embeddingsFile))
+                try EmbeddingsFile.write(embeddings, rows: count, cols: d,
+                                         metadata: ["encoder_fingerprint": manifest.encoder?.fingerprint ?? ""],
+                                         to: temp.appendingPathComponent(Self.embeddingsFile))
             }
             if let index { try FaissFile.write(index, to: temp.appendingPathComponent(Self.indexFile)) }
             let encoder = JSONEncoder()
@@ -111,7 +111,7 @@ extension KnowledgeBase {
         var index: (any VectorIndex)?
         if let enc = manifest.encoder {
             let path = folder.appendingPathComponent(embeddingsFile).path
-            let t = try SafetensorsF32.decode(try read(embeddingsFile), name: "embeddings", path: path)
+            let t = try EmbeddingsFile.read(folder.appendingPathComponent(embeddingsFile))
             guard t.rows == passages.count, t.cols == enc.dimension else {
                 throw KBError.corrupt(path: path, message: "embeddings are [\(t.rows), \(t.cols)], expected [\(passages.count), \(enc.dimension)]")
             }
@@ -192,17 +192,14 @@ public enum ShardFiles {
     }
 
     public static func write(_ s: EmbeddingShard, to folder: URL) throws {
-        let url = folder.appendingPathComponent(name(s.shard))
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try SafetensorsF32.encode(name: "embeddings", values: s.embeddings, rows: s.range.count, cols: s.dimension,
-                                      metadata: ["format": "pt", "shard": "\(s.shard.index)", "shards": "\(s.shard.count)",
-                                                 "start": "\(s.range.lowerBound)", "end": "\(s.range.upperBound)",
-                                                 "total": "\(s.total)", "encoder_fingerprint": s.fingerprint])
-                .write(to: url, options: .atomic)
-        } catch {
-            throw KBError.io(path: url.path, message: error.localizedDescription)
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw KBError.io(path: folder.path, message: error.localizedDescription)
         }
+        try EmbeddingsFile.write(s.embeddings, rows: s.range.count, cols: s.dimension,
+                                 metadata: ["shard": "\(s.shard.index)", "shards": "\(s.shard.count)",
+                                            "start": "\(s.range.lowerBound)", "end": "\(s.range.upperBound)",
+                                            "total": "\(s.total)", "encoder_fingerprint": s.fingerprint],
+                                 to: folder.appendingPathComponent(name(s.shard)))
     }
 
     /// Reads every shard file in `folder` (sorted by shard number); `PassageEncoding.merge` checks coverage.
@@ -213,9 +210,7 @@ public enum ShardFiles {
         }
         return try names.filter { $0.hasPrefix("embeddings-shard-") && $0.hasSuffix(".safetensors") }.sorted().map { n in
             let url = folder.appendingPathComponent(n)
-            let data: Data
-            do { data = try Data(contentsOf: url) } catch { throw KBError.io(path: url.path, message: error.localizedDescription) }
-            let t = try SafetensorsF32.decode(data, name: "embeddings", path: url.path)
+            let t = try EmbeddingsFile.read(url)
             let m = t.metadata
             guard let i = Int(m["shard"] ?? ""), let c = Int(m["shards"] ?? ""), let start = Int(m["start"] ?? ""),
                   let end = Int(m["end"] ?? ""), let total = Int(m["total"] ?? ""), let fp = m["encoder_fingerprint"],

@@ -54,7 +54,8 @@ func runIndexBenchmarks() throws {
     var cases: [[String: Any]] = []
     for kind in quick ? ["random"] : ["random", "clustered"] {
         let queries = try loadRows("\(kind)-queries.f32", rows: nq)
-        for n in quick ? [20_000] : [20_000, 100_000] {
+        let maxN = Int(env["RAGTIME_BENCH_MAX_N"] ?? "") ?? 100_000
+        for n in (quick ? [20_000] : [20_000, 100_000]) where n <= maxN {
             let base = try loadRows("\(kind)-base.f32", rows: n)
             let flat = try FlatIndex(dimension: d, metric: .innerProduct)
             try flat.add(base)
@@ -82,5 +83,5 @@ func runIndexBenchmarks() throws {
         }
     }
     let json: [String: Any] = ["blas": "OpenBLAS \(BLAS.coreName), \(BLAS.threadCount) threads", "cases": cases]
-    try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(to: dataDir.appendingPathComponent("ragtime.json"))
+    try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted]).write(to: dataDir.appendingPathComponent(env["RAGTIME_BENCH_OUT"] ?? "ragtime.json"))
 }

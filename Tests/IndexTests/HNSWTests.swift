@@ -24,23 +24,24 @@ final class HNSWTests: XCTestCase {
         let d = 16
         let xb = rng.matrix(rows: 1500, dimension: d)
         for metric in Metric.allCases {
-            for threads in [1, 2] {
+            for (rules, threads) in [(HNSWBuildRules.faissCurrent, 2), (.faiss1_7_4, 1), (.faiss1_7_4, 2)] {
                 let index = try HNSWIndex(dimension: d, m: 6, metric: metric)
+                index.buildRules = rules
                 index.addThreads = threads
                 try index.add(Array(xb[0 ..< 700 * d]))
                 try index.add(Array(xb[(700 * d)...]))
                 XCTAssertEqual(index.count, 1500)
-                XCTAssertNoThrow(try index.graph.checkInvariants(), "\(metric), \(threads) threads")
+                XCTAssertNoThrow(try index.graph.checkInvariants(), "\(metric), \(rules), \(threads) threads")
                 XCTAssertGreaterThan(index.graph.maxLevel, 0)
             }
         }
     }
 
-    func testSequentialBuildIsDeterministic() throws {
+    func testBuildIsDeterministicForAnyThreadCount() throws {
         var rng = SeededGenerator(seed: 3)
-        let xb = rng.matrix(rows: 400, dimension: 8)
+        let xb = rng.matrix(rows: 3000, dimension: 8)
         let a = try HNSWIndex(dimension: 8, m: 4), b = try HNSWIndex(dimension: 8, m: 4)
-        a.addThreads = 1; b.addThreads = 1
+        a.addThreads = 1; b.addThreads = 2
         try a.add(xb); try b.add(xb)
         XCTAssertEqual(a.graph, b.graph)
     }

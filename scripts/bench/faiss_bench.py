@@ -4,14 +4,15 @@
   scripts/bench/index_bench.sh           runs everything in one go (data, faiss, Ragtime, report)
   python scripts/bench/faiss_bench.py data      writes the data sets (once) to tmp/bench-index/ (git-ignored)
   python scripts/bench/faiss_bench.py run       faiss figures -> tmp/bench-index/faiss.json
-  python scripts/bench/faiss_bench.py report    markdown table of faiss.json + ragtime.json
+  python scripts/bench/faiss_bench.py report [FAISS.json RAGTIME.json]   markdown table (default faiss.json ragtime.json)
 
 Data (seeded numpy, dimension 768, float32, raw row-major files): "random" = standard normal; "clustered" =
 200 standard-normal centres plus 0.35·N(0, 1) noise. Base sets of 20,000 and 100,000 rows (the 20k set is
 the first 20k rows of the 100k set), 1,000 queries per kind from the same distribution.
 Measured: flat (IndexFlatIP) search of the 1,000 queries at k = 5; HNSW (IndexHNSWFlat, inner product,
 efConstruction 40) build time and, for each efSearch in EFS, queries/s and recall@5 against the flat result.
-RAGTIME_BENCH_FULL=1 also runs 100k x M 128 (slow on 2 cores); RAGTIME_BENCH_QUICK=1 only random 20k x M 32.
+RAGTIME_BENCH_FULL=1 also runs 100k x M 128 (slow on 2 cores); RAGTIME_BENCH_QUICK=1 only random 20k x M 32;
+RAGTIME_BENCH_MAX_N=20000 only the 20k sets.
 """
 import json
 import os
@@ -35,8 +36,9 @@ def cases():
     if os.environ.get("RAGTIME_BENCH_QUICK") == "1":
         yield "random", 20_000, [32]
         return
+    max_n = int(os.environ.get("RAGTIME_BENCH_MAX_N", max(SIZES)))
     for kind in KINDS:
-        for n in SIZES:
+        for n in [s for s in SIZES if s <= max_n]:
             ms = [32, 128] if (n == 20_000 or full) else [32]
             yield kind, n, ms
 
@@ -109,7 +111,7 @@ def run():
             case["hnsw"].append({"m": m, "build_s": build, "points": points})
             print(f"  M {m}: build {build:.1f} s; " + ", ".join(f"ef {p['ef']}: {p['qps']:.0f} q/s r {p['recall']:.3f}" for p in points), flush=True)
         results["cases"].append(case)
-    with open(DIR / "faiss.json", "w") as f:
+    with open(DIR / os.environ.get("RAGTIME_BENCH_OUT", "faiss.json"), "w") as f:
         json.dump(results, f, indent=1)
 
 
@@ -120,8 +122,8 @@ def at_recall(points, target):
     return None
 
 
-def report():
-    peers = {name: json.load(open(DIR / f"{name}.json")) for name in ["faiss", "ragtime"]}
+def report(faiss_file="faiss.json", ragtime_file="ragtime.json"):
+    peers = {"faiss": json.load(open(DIR / faiss_file)), "ragtime": json.load(open(DIR / ragtime_file))}
     print(f"faiss-cpu {peers['faiss']['faiss_version']}, {peers['faiss']['threads']} threads; Ragtime: {peers['ragtime'].get('blas', '?')}\n")
     print("| data | n | measure | Ragtime | faiss | ratio (Ragtime time / faiss time) |")
     print("|---|---|---|---|---|---|")
@@ -146,4 +148,4 @@ def report():
 
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "run"
-    {"data": make_data, "run": run, "report": report}[mode]()
+    {"data": make_data, "run": run, "report": report}[mode](*sys.argv[2:])

@@ -5,6 +5,7 @@
 #ifndef RAGTIME_VECTOR_KERNELS_H
 #define RAGTIME_VECTOR_KERNELS_H
 #include <stddef.h>
+#include <stdint.h>
 
 float rt_dot(const float *x, const float *y, size_t d);
 float rt_l2sq(const float *x, const float *y, size_t d);
@@ -12,5 +13,11 @@ float rt_l2sq(const float *x, const float *y, size_t d);
 void rt_dot4(const float *q, const float *x0, const float *x1, const float *x2, const float *x3, size_t d, float *out);
 /// out[j] = |q - xj|^2 for four rows at once.
 void rt_l2sq4(const float *q, const float *x0, const float *x1, const float *x2, const float *x3, size_t d, float *out);
+
+/// HNSW MinimaxHeap scans (faiss `pop_min`, `count_below`) over the first `k` slots.
+/// Returns the highest slot whose id != -1 and whose distance is the minimum among such slots, or -1.
+int rt_minimax_argmin(const int *ids, const float *dis, int k);
+/// Number of slots among the first `k` with dis < t.
+int rt_count_below(const float *dis, int k, float t);
 
 #endif

@@ -13,6 +13,8 @@ public enum BuiltinRegistry {
             TimeBuiltins.table,
             JSONBuiltins.table,
             TokenizerBuiltins.table,
+            KBBuiltins.table,
+            IndexBuiltins.table,
         ]
     }
 }

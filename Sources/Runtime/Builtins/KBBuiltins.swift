@@ -1,0 +1,72 @@
+import Foundation
+import Index
+import KB
+
+/// The `kb` namespace and the KB handle (issue 6 language binding): raw KB ingest, passages, folders.
+/// Encoding (`k.encode(ctx_encoder)`) needs the DPR context encoder glue and is not bound yet.
+enum KBBuiltins {
+    static var table: BuiltinTable {
+        var type = HandleType(KnowledgeBase.self, name: "KB", doc: "a knowledge base: passages, embeddings, index",
+                              describe: { describe($0 as! KnowledgeBase) })  // swiftlint:disable:this force_cast
+        type.methods = [
+            Builtin("passage", [Param("i")], "passage(i) -> Dict {id, title, text}: passage i (0-based)") { args in
+                let kb = try args.receiver(as: KnowledgeBase.self)
+                let i = try args.int("i")
+                guard i >= 0 && i < kb.count else {
+                    throw RuntimeError("\(args.function): passage \(i) out of range 0..<\(kb.count)")
+                }
+                return .dict(DictRef([("id", .int(i)), ("title", .string(kb.passages[i].title)), ("text", .string(kb.passages[i].text))]))
+            },
+            Builtin("save", [Param("path")], "save(path): write the KB folder (passages.tsv, embeddings, index.faiss, kb.json) atomically") { args in
+                let kb = try args.receiver(as: KnowledgeBase.self)
+                try wrap(args.function) { try kb.save(to: URL(fileURLWithPath: try args.string("path"))) }
+                return .null
+            },
+        ]
+        type.properties = [
+            Property("count", "number of passages") { .int(try kb($0).count) },
+            Property("documents", "number of source documents read") { .int(try kb($0).manifest.documents) },
+            Property("encoded", "true when embeddings are present") { .bool(try kb($0).embeddings != nil) },
+        ]
+        return BuiltinTable(namespaces: [NamespaceTable("kb", doc: "knowledge bases: ingest, load, save", functions: [
+            Builtin("from_csv", [Param("path"), Param("words", default: .int(100)), Param("skip_malformed", default: .bool(false))],
+                    "from_csv(path, words: 100, skip_malformed: false) -> KB: read the seed's tab-separated title/text file and split it into passages of `words` words") { args in
+                let path = try args.string("path")
+                let words = try args.int("words")
+                let skip = try args.bool("skip_malformed")
+                let out = args.interpreter.output
+                return .handle(try wrap(args.function) {
+                    try KnowledgeBase.fromRaw(URL(fileURLWithPath: path), format: .csv, wordsPerPassage: words,
+                                              skipMalformed: skip, log: { out.write($0 + "\n") })
+                })
+            },
+            Builtin("load", [Param("path")], "load(path) -> KB: a KB folder written by save") { args in
+                .handle(try wrap(args.function) { try KnowledgeBase.load(from: URL(fileURLWithPath: try args.string("path"))) })
+            },
+        ])], handleTypes: [type])
+    }
+
+    static func describe(_ kb: KnowledgeBase) -> String {
+        let state: String
+        if let d = kb.dimension {
+            state = "encoded, dimension \(d)" + (kb.manifest.index.map { ", \($0.kind) index" } ?? ", no index")
+        } else {
+            state = "not encoded"
+        }
+        return "KB(\(kb.manifest.documents) documents -> \(kb.count) passages, \(state))"
+    }
+
+    static func kb(_ value: Value) throws -> KnowledgeBase {
+        guard case .handle(let object) = value, let kb = object as? KnowledgeBase else { throw RuntimeError("not a KB") }
+        return kb
+    }
+
+    /// Runs a KB/Index call, turning its typed errors into runtime errors named after the builtin.
+    static func wrap<T>(_ function: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as RuntimeError {
+            throw error
+        } catch {
+            throw RuntimeError("\(function): \(error)")
+        }
+    }
+}
