@@ -33,7 +33,8 @@ func runModelsBenchmarks() throws {
         let encode = try median(reps: s.reps) {
             _ = try Tensor.withNoGrad { try model(inputIds: input, attentionMask: mask).pooled }
         }
-        print(String(format: "%-30@ %10.3f %22.1f", s.name as NSString, step, Double(batch) / encode))
+        print(s.name.padding(toLength: 30, withPad: " ", startingAt: 0)
+              + String(format: " %10.3f %22.1f", step, Double(batch) / encode))
     }
 }
 

@@ -32,7 +32,7 @@ final class BartParityTests: XCTestCase {
         let m = try BartModel.load(from: ModelFixture.folder("bart"))
         let src = try fx.ints("input_ids"), mask = try fx.ints("attention_mask")
         let cases = try XCTUnwrap(fx.json["generation"] as? [[String: Any]])
-        XCTAssertEqual(cases.count, 8)
+        XCTAssertEqual(cases.count, 9)
         for c in cases {
             let name = try XCTUnwrap(c["name"] as? String)
             let p = try XCTUnwrap(c["params"] as? [String: Any])
@@ -42,7 +42,11 @@ final class BartParityTests: XCTestCase {
             g.minLength = try XCTUnwrap(p["min_length"] as? Int)
             g.noRepeatNgramSize = try XCTUnwrap(p["no_repeat_ngram_size"] as? Int)
             g.lengthPenalty = try XCTUnwrap(p["length_penalty"] as? Double)
-            g.earlyStopping = (p["early_stopping"] as? Bool) == true ? .immediate : .heuristic
+            switch p["early_stopping"] {
+            case let s as String where s == "never": g.earlyStopping = .never
+            case let b as Bool: g.earlyStopping = b ? .immediate : .heuristic
+            default: return XCTFail("\(name): early_stopping \(String(describing: p["early_stopping"]))")
+            }
             g.numReturnSequences = try XCTUnwrap(p["num_return_sequences"] as? Int)
             g.forcedBosTokenId = p["forced_bos_token_id"] as? Int
             g.forcedEosTokenId = p["forced_eos_token_id"] as? Int

@@ -118,7 +118,8 @@ public struct BartConfig: Equatable, Sendable {
         try validate()
     }
 
-    private static func readGeneration(_ r: inout ConfigReader, into g: inout GenerationConfig) throws {
+    /// Reads the generation keys of a config object into `g` (also used for RAG configs).
+    static func readGeneration(_ r: inout ConfigReader, into g: inout GenerationConfig) throws {
         g.maxLength = try r.int("max_length", g.maxLength)
         g.minLength = try r.int("min_length", g.minLength)
         g.numBeams = try r.int("num_beams", g.numBeams)
