@@ -32,5 +32,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "SyntaxTests", dependencies: ["Syntax"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),
     ]
 )
