@@ -20,17 +20,29 @@ let package = Package(
         .target(name: "Tokenizers", swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimized),
+        // Layer 2: modules with Hugging Face parameter names, layers, checkpoints.
+        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimized),
+        // Layer 3: BERT/DPR encoders, BART, generation.
+        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"], swiftSettings: optimized),
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
-        .target(name: "Index", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
+        // Layer 4: knowledge base (for now over Index only; encoding goes through `PassageEncoder`).
+        .target(name: "KB", dependencies: ["Index"]),
         // Layer 6-8: the language.
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index"]),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
-        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index"], swiftSettings: optimized),
+        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models"], swiftSettings: optimized),
         // Test support and tests.
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensor", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Tensor", "TestSupport"]),
         .testTarget(name: "SyntaxTests", dependencies: ["Syntax"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
+        .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
+        .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),
     ]

@@ -1,13 +1,16 @@
 // RagtimeBench: release-build benchmarks that print their figures (not tests).
-//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index (default: all)
+//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, models (default: all)
 // Each suite lives in its own file (<Suite>Benchmarks.swift) and prints a table of medians.
 import Foundation
 import Tensor
+
+BLASKernel.selectFastKernelIfNeeded()  // may re-execute once with OPENBLAS_CORETYPE (Tensor/BLASKernel.swift)
 
 let suites: [(name: String, run: () throws -> Void)] = [
     ("tensor", runTensorBenchmarks),
     ("tokenizers", runTokenizerBenchmarks),
     ("index", runIndexBenchmarks),
+    ("models", runModelsBenchmarks),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())

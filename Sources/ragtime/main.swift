@@ -121,6 +121,8 @@ func runREPL() -> Never {
     exit(0)
 }
 
+BLASKernel.selectFastKernelIfNeeded()  // may re-execute once with OPENBLAS_CORETYPE (Tensor/BLASKernel.swift)
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "--version":

@@ -12,3 +12,29 @@ final class BLASTests: XCTestCase {
         XCTAssertFalse(BLAS.coreName.isEmpty)
     }
 }
+
+final class BLASKernelTests: XCTestCase {
+    let avx512: Set<String> = ["sse2", "avx2", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+
+    func testPlanCoversEveryCase() {
+        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Prescott", cpuFlags: avx512), .reexecWithFastKernel)
+        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Prescott", cpuFlags: ["sse2", "avx2"]), .unsupportedCPU)
+        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Haswell", cpuFlags: avx512), .alreadyFast("Haswell"))
+        XCTAssertEqual(BLASKernel.plan(environment: ["OPENBLAS_CORETYPE": "Zen"], coreName: "Prescott", cpuFlags: avx512),
+                       .keepUserSetting("Zen"))
+        XCTAssertEqual(BLASKernel.plan(environment: ["RAGTIME_BLAS_AUTOSELECT": "0"], coreName: "Prescott", cpuFlags: avx512), .optedOut)
+        XCTAssertEqual(BLASKernel.plan(environment: ["RAGTIME_BLAS_REEXEC": "1", "OPENBLAS_CORETYPE": "SkylakeX"],
+                                       coreName: "SkylakeX", cpuFlags: avx512), .verifyAfterReexec)
+        // After a failed self-check the marker stops any further re-execution.
+        XCTAssertEqual(BLASKernel.plan(environment: ["RAGTIME_BLAS_REEXEC": "failed"], coreName: "Prescott", cpuFlags: avx512),
+                       .fallbackAfterFailedCheck)
+    }
+
+    func testSelfCheckPassesOnTheActiveKernel() {
+        XCTAssertTrue(BLASKernel.selfCheck(), "sgemm disagrees with the naive product on kernel \(BLAS.coreName)")
+    }
+
+    func testCPUFlagsAreRead() {
+        XCTAssertFalse(BLASKernel.cpuFlags().isEmpty)
+    }
+}

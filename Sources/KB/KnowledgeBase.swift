@@ -1,0 +1,134 @@
+import Foundation
+import Index
+
+/// Index kinds a KB builds over its embeddings (always inner product, as DPR retrieval is).
+public enum KBIndexKind: Equatable, Sendable {
+    case flat
+    /// faiss `IndexHNSWFlat(d, m, METRIC_INNER_PRODUCT)`; the seed uses m 128, efConstruction 40, efSearch 16.
+    case hnsw(m: Int = 128, efConstruction: Int = 40, efSearch: Int = 16)
+}
+
+/// What a retrieval returns for `B` questions and `nDocs` documents each (rag-spec.md §3.3 steps 1–3).
+/// Row `i·nDocs + j` is question `i`'s `j`-th document, best first.
+public struct Retrieval: Equatable, Sendable {
+    public let questionCount: Int
+    public let nDocs: Int
+    public let dimension: Int
+    /// `[B·nDocs]` passage ids (row numbers); −1 where the index found fewer than nDocs.
+    public let docIds: [Int]
+    /// `[B·nDocs·d]` stored passage embeddings; zeros for −1 ids.
+    public let docEmbeddings: [Float]
+    /// `[B·nDocs]` inner products reported by the index.
+    public let scores: [Float]
+    /// `[B·nDocs]` titles and texts; a −1 id selects the last passage, as `datasets` does.
+    public let titles: [String]
+    public let texts: [String]
+}
+
+/// A knowledge base: passages, their embeddings and an index (DESIGN.md "Files and formats").
+///
+///     let kb = try KnowledgeBase.fromRaw(RepoPaths.url("test_dir/dummy-kb/my_knowledge_dataset.csv"))
+///     try kb.encode(with: ctxEncoder, batchSize: 16, progress: reporter)
+///     try kb.buildIndex(.hnsw(m: 128))
+///     try kb.save(to: folder)                     // passages.tsv, embeddings.safetensors, index.faiss, kb.json
+///     let r = try kb.retrieve(questionEmbeddings: q, nDocs: 5)
+public final class KnowledgeBase {
+    public private(set) var passages: [Passage]
+    /// `[count * dimension]`, nil until encoded.
+    public private(set) var embeddings: [Float]?
+    public private(set) var index: (any VectorIndex)?
+    public private(set) var manifest: KBManifest
+
+    public var count: Int { passages.count }
+    public var dimension: Int? { manifest.encoder?.dimension }
+
+    public init(passages: [Passage], manifest: KBManifest) {
+        self.passages = passages
+        self.manifest = manifest
+    }
+
+    /// Reads a raw KB (CSV/TSV/JSONL) and splits it into passages (§8.1, §8.2).
+    public static func fromRaw(_ url: URL, format: RawFormat? = nil, wordsPerPassage: Int = 100,
+                               skipMalformed: Bool = false, log: ((String) -> Void)? = nil) throws -> KnowledgeBase {
+        guard wordsPerPassage >= 1 else { throw KBError.invalidArgument("words per passage must be positive, got \(wordsPerPassage)") }
+        let f = format ?? RawFormat.guess(from: url)
+        let read = try RawKB.read(url, format: f, skipMalformed: skipMalformed, log: log)
+        let passages = PassageSplitter.split(read.documents, wordsPerPassage: wordsPerPassage)
+        let manifest = KBManifest(source: url.path, sourceFormat: f, documents: read.documents.count,
+                                  skippedRows: read.skipped.count, wordsPerPassage: wordsPerPassage,
+                                  passages: passages.count)
+        return KnowledgeBase(passages: passages, manifest: manifest)
+    }
+
+    /// Encodes every passage (one process); drops any previous index.
+    public func encode(with encoder: PassageEncoder, batchSize: Int = 16, progress: ProgressReporter? = nil,
+                       isCancelled: (() -> Bool)? = nil) throws {
+        let shard = try PassageEncoding.encode(passages, with: encoder, batchSize: batchSize, progress: progress,
+                                               isCancelled: isCancelled)
+        try setEmbeddings(shard.embeddings, dimension: shard.dimension, fingerprint: shard.fingerprint)
+    }
+
+    /// Installs embeddings produced elsewhere (e.g. merged shards); drops any previous index.
+    public func setEmbeddings(_ values: [Float], dimension: Int, fingerprint: String) throws {
+        guard dimension >= 1, values.count == passages.count * dimension else {
+            throw KBError.invalidArgument("embeddings hold \(values.count) values; \(passages.count) passages × dimension \(dimension) need \(passages.count * dimension)")
+        }
+        embeddings = values
+        manifest.encoder = KBManifest.EncoderInfo(fingerprint: fingerprint, dimension: dimension)
+        index = nil
+        manifest.index = nil
+    }
+
+    /// True when the embeddings were not produced by `encoder`'s weights (or do not exist).
+    public func isStale(for encoder: PassageEncoder) -> Bool {
+        manifest.encoder?.fingerprint != encoder.fingerprint || manifest.encoder?.dimension != encoder.dimension
+    }
+
+    /// Builds the index over the embeddings (batch add uses all cores).
+    public func buildIndex(_ kind: KBIndexKind = .hnsw(), threads: Int? = nil) throws {
+        guard let embeddings, let d = dimension else {
+            throw KBError.notEncoded("the knowledge base has no embeddings: encode it before building an index")
+        }
+        switch kind {
+        case .flat:
+            let flat = try FlatIndex(dimension: d, metric: .innerProduct)
+            try flat.add(embeddings)
+            index = flat
+            manifest.index = KBManifest.IndexInfo(kind: "flat", m: nil, efConstruction: nil, efSearch: nil)
+        case .hnsw(let m, let efC, let efS):
+            let hnsw = try HNSWIndex(dimension: d, m: m, metric: .innerProduct, efConstruction: efC, efSearch: efS)
+            if let threads { hnsw.addThreads = threads }
+            try hnsw.add(embeddings)
+            index = hnsw
+            manifest.index = KBManifest.IndexInfo(kind: "hnsw", m: m, efConstruction: efC, efSearch: efS)
+        }
+    }
+
+    /// Top-`nDocs` passages per question (`questionEmbeddings` is `[B * d]`).
+    public func retrieve(questionEmbeddings: [Float], nDocs: Int) throws -> Retrieval {
+        guard let index, let embeddings, let d = dimension else {
+            throw KBError.notEncoded("the knowledge base has no index: encode it and build an index before retrieving")
+        }
+        let r = try index.search(questionEmbeddings, k: nDocs)
+        var docEmbeddings = [Float](repeating: 0, count: r.ids.count * d)
+        var titles: [String] = [], texts: [String] = []
+        titles.reserveCapacity(r.ids.count)
+        texts.reserveCapacity(r.ids.count)
+        for (row, id) in r.ids.enumerated() {
+            let p = passages[id >= 0 ? id : passages.count + id]
+            titles.append(p.title)
+            texts.append(p.text)
+            if id >= 0 {
+                docEmbeddings.replaceSubrange(row * d ..< (row + 1) * d, with: embeddings[id * d ..< (id + 1) * d])
+            }
+        }
+        return Retrieval(questionCount: r.queryCount, nDocs: nDocs, dimension: d, docIds: r.ids,
+                         docEmbeddings: docEmbeddings, scores: r.scores, titles: titles, texts: texts)
+    }
+
+    /// Installs a loaded state (used by `load`).
+    func restore(embeddings: [Float]?, index: (any VectorIndex)?) {
+        self.embeddings = embeddings
+        self.index = index
+    }
+}

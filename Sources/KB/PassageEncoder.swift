@@ -1,0 +1,104 @@
+/// The KB's view of a DPR context encoder (the Models module conforms later).
+///
+/// `encode` receives the raw title and text of each passage (the encoder tokenizes them as a pair,
+/// rag-spec.md §6.7 step 3 / §9.1: titles keep their quotes) and returns `[titles.count * dimension]`
+/// pooled vectors, row-major.
+public protocol PassageEncoder {
+    var dimension: Int { get }
+    /// Identifies the weights that produced the embeddings (e.g. a hash of the safetensors file);
+    /// stored in kb.json so that a KB encoded with other weights is detected as stale.
+    var fingerprint: String { get }
+    func encode(titles: [String], texts: [String]) throws -> [Float]
+}
+
+/// Contiguous shard `index` of `count` over `total` rows (the `datasets` shard rule, §6.7 step 2):
+/// `q = total / count`, `m = total % count`, `start = q·index + min(index, m)`,
+/// `end = start + q + (index < m ? 1 : 0)`.
+public struct Shard: Equatable, Sendable, Codable {
+    public let index: Int
+    public let count: Int
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, index >= 0, index < count else {
+            throw KBError.invalidArgument("shard \(index) of \(count) is out of range (need 0 <= shard < count)")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    public static let whole = try! Shard(index: 0, count: 1)  // swiftlint:disable:this force_try
+
+    public func range(total: Int) -> Range<Int> {
+        let q = total / count, m = total % count
+        let start = q * index + min(index, m)
+        return start ..< start + q + (index < m ? 1 : 0)
+    }
+}
+
+/// Embeddings of one shard: rows `range` of the KB, `[range.count * dimension]`.
+public struct EmbeddingShard: Equatable, Sendable {
+    public let shard: Shard
+    public let range: Range<Int>
+    public let total: Int
+    public let dimension: Int
+    public let fingerprint: String
+    public var embeddings: [Float]
+}
+
+public enum PassageEncoding {
+    /// Encodes the passages of `shard` in batches of `batchSize`, reporting progress per batch.
+    /// `isCancelled` is polled between batches (Ctrl-C); it throws `KBError.cancelled`.
+    public static func encode(_ passages: [Passage], with encoder: PassageEncoder, batchSize: Int = 16,
+                              shard: Shard = .whole, progress: ProgressReporter? = nil,
+                              isCancelled: (() -> Bool)? = nil) throws -> EmbeddingShard {
+        guard batchSize >= 1 else { throw KBError.invalidArgument("batch size must be positive, got \(batchSize)") }
+        let d = encoder.dimension
+        let range = shard.range(total: passages.count)
+        var out: [Float] = []
+        out.reserveCapacity(range.count * d)
+        progress?.start(total: range.count)
+        var b = range.lowerBound
+        while b < range.upperBound {
+            if isCancelled?() == true { throw KBError.cancelled(done: b - range.lowerBound) }
+            let e = min(b + batchSize, range.upperBound)
+            let batch = passages[b ..< e]
+            let vectors = try encoder.encode(titles: batch.map(\.title), texts: batch.map(\.text))
+            guard vectors.count == batch.count * d else {
+                throw KBError.encoderOutput(expected: batch.count * d, got: vectors.count, batch: b ..< e)
+            }
+            if let bad = vectors.firstIndex(where: { !$0.isFinite }) {
+                throw KBError.invalidArgument("encoder produced a NaN or infinite value for passage \(b + bad / d)")
+            }
+            out.append(contentsOf: vectors)
+            progress?.advance(by: e - b)
+            b = e
+        }
+        progress?.finish()
+        return EmbeddingShard(shard: shard, range: range, total: passages.count, dimension: d,
+                              fingerprint: encoder.fingerprint, embeddings: out)
+    }
+
+    /// Concatenates shards in shard order after checking that they come from one run
+    /// (same total, count, dimension, encoder) and cover every row exactly once.
+    public static func merge(_ shards: [EmbeddingShard]) throws -> (embeddings: [Float], dimension: Int, fingerprint: String) {
+        guard let first = shards.first else { throw KBError.shardMismatch("no shards given") }
+        let sorted = shards.sorted { $0.shard.index < $1.shard.index }
+        for s in sorted {
+            guard s.total == first.total, s.shard.count == first.shard.count, s.dimension == first.dimension else {
+                throw KBError.shardMismatch("shard \(s.shard.index) is of \(s.shard.count) shards over \(s.total) passages (dimension \(s.dimension)); shard \(first.shard.index) is of \(first.shard.count) over \(first.total) (dimension \(first.dimension))")
+            }
+            guard s.fingerprint == first.fingerprint else {
+                throw KBError.shardMismatch("shard \(s.shard.index) was encoded with \(s.fingerprint), shard \(first.shard.index) with \(first.fingerprint)")
+            }
+            guard s.embeddings.count == s.range.count * s.dimension, s.range == s.shard.range(total: s.total) else {
+                throw KBError.shardMismatch("shard \(s.shard.index) holds rows \(s.range) but should hold \(s.shard.range(total: s.total))")
+            }
+        }
+        let indices = sorted.map(\.shard.index)
+        guard indices == Array(0 ..< first.shard.count) else {
+            let missing = Set(0 ..< first.shard.count).subtracting(indices).sorted()
+            throw KBError.shardMismatch("expected shards 0..<\(first.shard.count) once each; missing \(missing), got \(indices)")
+        }
+        return (sorted.flatMap(\.embeddings), first.dimension, first.fingerprint)
+    }
+}

@@ -1,0 +1,59 @@
+import NN
+import Tensor
+
+/// `DPRQuestionEncoder` / `DPRContextEncoder` (rag-spec.md §1): a BERT encoder whose pooled output is the
+/// `[CLS]` hidden state, optionally projected to `projection_dim`. No tanh pooler.
+///
+///     let q = try DPREncoder(kind: .question, config: c, seed: 1)         // random, eval mode
+///     let out = try q(inputIds: ids)                                    // mask = ids != pad
+///     out.pooled                                                        // [B, d] (or [B, projection_dim])
+///     try q.save(to: folder); let q2 = try DPREncoder.load(from: folder)
+///
+/// State-dict names: `question_encoder.bert_model.*` / `ctx_encoder.bert_model.*` (+ `.encode_proj.*`).
+public final class DPREncoder: Module {
+    public enum Kind: String, Sendable {
+        case question, context
+        /// First name component of the state dict.
+        public var prefix: String { self == .question ? "question_encoder" : "ctx_encoder" }
+        public var architecture: String { self == .question ? "DPRQuestionEncoder" : "DPRContextEncoder" }
+    }
+
+    public let kind: Kind
+    public var config: BertConfig { bert.config }
+    public let bert: BertModel
+    public let projection: Linear?
+
+    public convenience init(kind: Kind, config: BertConfig, seed: UInt64) throws {
+        try self.init(kind: kind, config: config, seed: seed, randomInit: true)
+    }
+
+    init(kind: Kind, config: BertConfig, seed: UInt64, randomInit: Bool) throws {
+        self.kind = kind
+        bert = try BertModel(config: config, seed: seed, randomInit: randomInit)
+        projection = config.projectionDim > 0
+            ? try Linear(inFeatures: config.hiddenSize, outFeatures: config.projectionDim,
+                         std: randomInit ? Float(config.initializerRange) : 0, generator: RNG(seed: seed &+ 0x9E37))
+            : nil
+        super.init()
+        eval()
+    }
+
+    override public var entries: [ModuleEntry] {
+        [.child(kind.prefix, Namespace([.child("bert_model", bert)] + (projection.map { [.child("encode_proj", $0)] } ?? [])))]
+    }
+
+    /// Width of `pooled`.
+    public var outputDim: Int { projection?.outFeatures ?? config.hiddenSize }
+
+    /// `inputIds [B, L]`; without `attentionMask` the mask is `inputIds != pad_token_id` (spec §1.2);
+    /// token types default to zeros. Returns the last hidden state `[B, L, d]` and `pooled [B, outputDim]`.
+    public func callAsFunction(inputIds: IntTensor, attentionMask: IntTensor? = nil,
+                               tokenTypeIds: IntTensor? = nil) throws -> (lastHiddenState: Tensor, pooled: Tensor) {
+        let mask = try attentionMask ?? IntTensor(shape: inputIds.shape,
+                                                  scalars: inputIds.scalars.map { $0 != config.padTokenId ? 1 : 0 })
+        let h = try bert(inputIds: inputIds, attentionMask: mask, tokenTypeIds: tokenTypeIds)
+        var pooled = try h.slice(dim: 1, start: 0, end: 1).reshaped([h.shape[0], h.shape[2]])
+        if let projection { pooled = try projection(pooled) }
+        return (h, pooled)
+    }
+}

@@ -1,0 +1,103 @@
+import CBLAS
+
+/// Matrix products through `cblas_sgemm`: `[..., M, K] @ [..., K, N] -> [..., M, N]` with NumPy
+/// broadcasting of the batch dims and transpose flags (`transposeA` reads A's last two dims as
+/// `[K, M]`, `transposeB` reads B's as `[N, K]`), so `x.matmul(w, transposeB: true)` is a PyTorch
+/// linear layer with `w: [out, in]` and no copy.
+enum GEMM {
+    /// C[M, N] = op(A) @ op(B), row-major, C overwritten.
+    static func sgemm(_ a: UnsafePointer<Float>, _ ta: Bool, _ b: UnsafePointer<Float>, _ tb: Bool,
+                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
+        if k == 0 {
+            c.update(repeating: 0, count: m * n)
+            return
+        }
+        if m == 0 || n == 0 { return }
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), 1, a, Int32(ta ? m : k), b, Int32(tb ? k : n), 0, c, Int32(n))
+    }
+
+    /// Products below this many multiply-adds run one per thread with single-threaded BLAS
+    /// (platform-notes: 128x128x64 attention heads are faster that way).
+    static let smallProductMACs = 1 << 22
+}
+
+extension Tensor {
+    /// Batched matrix product with optional transposes of the last two dims of either operand.
+    public func matmul(_ other: Tensor, transposeA: Bool = false, transposeB: Bool = false) throws -> Tensor {
+        let a = self, b = other
+        guard a.rank >= 2, b.rank >= 2 else {
+            throw TensorError.shapeMismatch(op: "matmul", lhs: a.shape, rhs: b.shape, reason: "both operands need rank >= 2")
+        }
+        let (a0, a1) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+        let (b0, b1) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+        let (m, k) = transposeA ? (a1, a0) : (a0, a1)
+        let (k2, n) = transposeB ? (b1, b0) : (b0, b1)
+        guard k == k2 else {
+            throw TensorError.shapeMismatch(op: "matmul", lhs: a.shape, rhs: b.shape,
+                                            reason: "inner dims \(k) vs \(k2) (transposeA: \(transposeA), transposeB: \(transposeB))")
+        }
+        let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
+        let batch = try Shape.broadcast(aBatch, bBatch, op: "matmul")
+        let out = Tensor(uninitialized: batch + [m, n])
+
+        if bBatch.isEmpty && !transposeA {
+            // [..., M, K] @ [K, N]: one product with the batch folded into M.
+            GEMM.sgemm(a.base, false, b.base, transposeB, out.base, m: Shape.count(aBatch) * m, n: n, k: k)
+        } else {
+            let count = Shape.count(batch)
+            let aStrides = Shape.broadcastStrides(aBatch, to: batch), bStrides = Shape.broadcastStrides(bBatch, to: batch)
+            let outStrides = Shape.strides(batch)
+            let (pa, pb, pc, aSize, bSize) = (a.base, b.base, out.base, a0 * a1, b0 * b1)
+            let item: (Int) -> Void = { i in
+                var ai = 0, bi = 0, rest = i
+                for d in 0..<batch.count {
+                    let idx = rest / outStrides[d]
+                    rest %= outStrides[d]
+                    ai += idx * aStrides[d]
+                    bi += idx * bStrides[d]
+                }
+                GEMM.sgemm(pa + ai * aSize, transposeA, pb + bi * bSize, transposeB, pc + i * m * n, m: m, n: n, k: k)
+            }
+            if count > 1 && m * n * k < GEMM.smallProductMACs && Parallel.threadCount > 1 {
+                Parallel.withSingleThreadedBLAS {
+                    Parallel.forEach(count, grain: 1) { r in r.forEach(item) }
+                }
+            } else {
+                for i in 0..<count { item(i) }
+            }
+        }
+
+        let (ad, bd) = (a.detached(), b.detached())
+        return Tensor.record(.matmul, [a, b], out) { g in
+            var ga: Tensor?, gb: Tensor?
+            if bBatch.isEmpty && !transposeA {
+                // Fold the batch: A as [B*M, K], G as [B*M, N].
+                let a2 = try ad.reshaped([-1, k]), g2 = try g.reshaped([-1, n])
+                if a.tracksGrad { ga = try g2.matmul(bd, transposeB: !transposeB).reshaped(a.shape) }
+                if b.tracksGrad { gb = transposeB ? try g2.matmul(a2, transposeA: true) : try a2.matmul(g2, transposeA: true) }
+                return [ga, gb]
+            }
+            if a.tracksGrad {
+                // d op(A) = G @ op(B)^T.
+                ga = transposeA ? try bd.matmul(g, transposeA: transposeB, transposeB: true)
+                                : try g.matmul(bd, transposeB: !transposeB)
+                ga = try ga!.sumTo(a.shape)
+            }
+            if b.tracksGrad {
+                // d op(B) = op(A)^T @ G.
+                gb = transposeB ? try g.matmul(ad, transposeA: true, transposeB: transposeA)
+                                : try ad.matmul(g, transposeA: !transposeA)
+                gb = try gb!.sumTo(b.shape)
+            }
+            return [ga, gb]
+        }
+    }
+
+    /// `x @ weight^T + bias` with PyTorch's `[out, in]` weight layout (composed from recorded ops).
+    public func linear(weight: Tensor, bias: Tensor?) throws -> Tensor {
+        let y = try matmul(weight, transposeB: true)
+        guard let bias else { return y }
+        return try y + bias
+    }
+}

@@ -1,0 +1,65 @@
+import CBLAS
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Thread settings and a chunked parallel-for for the Swift kernels.
+///
+/// `Parallel.threadCount` (default: online cores) bounds how many workers an elementwise/reduction
+/// kernel uses; setting it also sets OpenBLAS's thread count. Kernels split work only when each
+/// chunk has at least a grain of work, so small tensors stay on the calling thread.
+public enum Parallel {
+    private static let configured = Atomic<Int>(0)
+
+    /// Cores available to this process.
+    public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// Worker threads used by kernels and by OpenBLAS.
+    public static var threadCount: Int {
+        get {
+            let n = configured.load(ordering: .relaxed)
+            return n > 0 ? n : coreCount
+        }
+        set {
+            let n = max(1, newValue)
+            configured.store(n, ordering: .relaxed)
+            BLAS.threadCount = n
+        }
+    }
+
+    /// Calls `body` on disjoint sub-ranges covering `0..<total`, on up to `threadCount` threads,
+    /// with at least `grain` items per chunk. Runs inline when one chunk suffices.
+    static func forEach(_ total: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+        let chunks = min(threadCount, total / max(grain, 1))
+        if chunks <= 1 {
+            if total > 0 { body(0..<total) }
+            return
+        }
+        let per = (total + chunks - 1) / chunks
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * per, hi = min(total, lo + per)
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+
+    /// Runs `body` with OpenBLAS limited to one thread (for many small independent products run
+    /// in parallel across items, e.g. attention heads), restoring the previous count afterwards.
+    static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        let before = Int(openblas_get_num_threads())
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(before)) }
+        return try body()
+    }
+}
+
+/// Carries a non-Sendable value into `concurrentPerform`; the kernels guarantee disjoint writes.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

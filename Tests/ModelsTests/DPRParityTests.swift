@@ -1,0 +1,49 @@
+import Foundation
+import NN
+import Tensor
+import XCTest
+@testable import Models
+
+/// DPR encoders against transformers (scripts/fixtures/models.py, dpr.*): hidden states and pooled
+/// outputs 1e-4, in-batch loss 1e-5 relative, gradients 1e-3 relative.
+final class DPRParityTests: XCTestCase {
+    func testForwardLossAndGradientsMatchTransformers() throws {
+        let fx = try ModelFixture("dpr")
+        let q = try DPREncoder.load(from: ModelFixture.folder("dpr_question"))
+        let c = try DPREncoder.load(from: ModelFixture.folder("dpr_ctx"))
+        XCTAssertEqual(q.kind, .question)
+        XCTAssertEqual(c.kind, .context)
+        let ids = try fx.ints("input_ids"), mask = try fx.ints("attention_mask"), types = try fx.ints("token_type_ids")
+
+        let qo = try q(inputIds: ids, attentionMask: mask)
+        let co = try c(inputIds: ids)                       // mask derived from padding
+        assertClose(qo.lastHiddenState, try fx.tensor("question.last_hidden_state"), atol: 1e-4, "question hidden")
+        assertClose(qo.pooled, try fx.tensor("question.pooled"), atol: 1e-4, "question pooled")
+        assertClose(co.lastHiddenState, try fx.tensor("ctx.last_hidden_state"), atol: 1e-4, "ctx hidden")
+        assertClose(co.pooled, try fx.tensor("ctx.pooled"), atol: 1e-4, "ctx pooled")
+        let typed = try q(inputIds: ids, attentionMask: mask, tokenTypeIds: types)
+        assertClose(typed.pooled, try fx.tensor("question.pooled_token_types"), atol: 1e-4, "pooled with token types")
+
+        let scores = try qo.pooled.matmul(co.pooled, transposeB: true)
+        let loss = try Tensor.crossEntropy(logits: scores, targets: IntTensor([0, 1, 2]))
+        let expected = Float(try XCTUnwrap(fx.json["loss"] as? Double))
+        XCTAssertEqual(try loss.item(), expected, accuracy: abs(expected) * 1e-5)
+        try loss.backward()
+        let params = Dictionary(uniqueKeysWithValues: (q.namedParameters() + c.namedParameters()).map { ($0.name, $0.tensor) })
+        let names = try XCTUnwrap(fx.json["grad_names"] as? [String])
+        XCTAssertGreaterThanOrEqual(names.count, 5)
+        for name in names {
+            let grad = try XCTUnwrap(params[name]?.grad, "no gradient for \(name)")
+            assertRelClose(grad, try fx.tensor("grad." + name), rtol: 1e-3, name)
+        }
+    }
+
+    func testProjectionPoolsToProjectionDim() throws {
+        let fx = try ModelFixture("dpr")
+        let m = try DPREncoder.load(from: ModelFixture.folder("dpr_question_proj"))
+        XCTAssertEqual(m.outputDim, 16)
+        let out = try m(inputIds: fx.ints("input_ids"), attentionMask: fx.ints("attention_mask"))
+        assertClose(out.lastHiddenState, try fx.tensor("question_proj.last_hidden_state"), atol: 1e-4, "proj hidden")
+        assertClose(out.pooled, try fx.tensor("question_proj.pooled"), atol: 1e-4, "proj pooled")
+    }
+}
