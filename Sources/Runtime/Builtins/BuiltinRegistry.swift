@@ -12,6 +12,7 @@ public enum BuiltinRegistry {
             IOBuiltins.table,
             TimeBuiltins.table,
             JSONBuiltins.table,
+            TensorBuiltins.table,
         ]
     }
 }
