@@ -105,7 +105,8 @@ final class REPLTerminalTests: XCTestCase {
 /// A tmux server of its own (private socket) running one command in a fixed-size window.
 private final class Terminal {
     static let tmux = "/usr/bin/tmux"
-    private let socket = "ragtime-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+    /// A fresh socket per start, so a server still shutting down never collides with the next one.
+    private var socket = ""
     private let command: String
 
     init(command: String) { self.command = command }
@@ -116,9 +117,15 @@ private final class Terminal {
     }
 
     func start() throws {
-        let result = tmux(["new-session", "-d", "-s", "main", "-x", "150", "-y", "50",
-                           "\(command); echo EXITED=$?; sleep 60"], detached: true)
-        guard result.status == 0 else { throw TerminalError("tmux new-session failed (status \(result.status))") }
+        // Other tmux servers on the machine are never touched; a failed start is retried on a new socket.
+        for _ in 0..<3 {
+            socket = "ragtime-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+            let result = tmux(["new-session", "-d", "-s", "main", "-x", "150", "-y", "50",
+                               "\(command); echo EXITED=$?; sleep 60"], detached: true)
+            if result.status == 0 { return }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        throw TerminalError("tmux new-session failed three times")
     }
 
     func close() { tmux(["kill-server"], detached: true) }
