@@ -67,15 +67,20 @@ enum TensorConvert {
 
     /// A shape: an Int or a List of Ints.
     static func shape(_ value: Value, _ what: String) throws -> [Int] {
+        let shape: [Int]
         switch value {
-        case .int(let n): return [n]
+        case .int(let n): shape = [n]
         case .list(let list):
-            return try list.items.map { item in
+            shape = try list.items.map { item in
                 guard case .int(let n) = item else { throw RuntimeError("\(what): shape entries must be Ints") }
                 return n
             }
         default: throw RuntimeError("\(what): shape must be an Int or a List of Ints, got \(value.typeName)")
         }
+        // Refuse absurd sizes before allocating (2^30 floats = 4 GiB).
+        let total = shape.reduce(1.0) { $0 * Double(max($1, 0)) }
+        guard total <= Double(1 << 30) else { throw RuntimeError("\(what): shape \(shape) is too large") }
+        return shape
     }
 
     /// `dim:` arguments: nil (all), an Int, or a List of Ints.
