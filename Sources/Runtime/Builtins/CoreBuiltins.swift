@@ -15,6 +15,9 @@ enum CoreBuiltins {
                 case .list(let l): return .int(l.items.count)
                 case .dict(let d): return .int(d.count)
                 case .string(let s): return .int(s.count)
+                case .handle(let object):
+                    if let length = args.interpreter.handleType(of: object)?.length { return .int(try length(object)) }
+                    throw RuntimeError("len: \(args.interpreter.typeName(of: .handle(object))) has no length")
                 case let other:
                     throw RuntimeError("len: \(args.interpreter.typeName(of: other)) has no length")
                 }

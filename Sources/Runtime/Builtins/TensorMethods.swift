@@ -14,6 +14,17 @@ enum TensorMethods {
         type.binaryOperator = binaryOperator
         type.negate = { object in .handle(-(try tensor(object))) }
         type.subscriptGet = { object, items in .handle(try index(try tensor(object), items)) }
+        // len(t) and `for row in t` follow the first dimension, as in numpy.
+        type.length = { object in
+            let t = try tensor(object)
+            guard let first = t.shape.first else { throw RuntimeError("len() of a 0-d tensor") }
+            return first
+        }
+        type.iterate = { object in
+            let t = try tensor(object)
+            guard let first = t.shape.first else { throw RuntimeError("cannot iterate over a 0-d tensor") }
+            return try (0..<first).map { .handle(try index(t, [.single(.int($0))])) }
+        }
         return type
     }
 

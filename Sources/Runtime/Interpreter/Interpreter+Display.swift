@@ -1,6 +1,9 @@
 import Syntax
 
 extension Interpreter {
+    /// The registered type of a handle object, if any.
+    public func handleType(of object: AnyObject) -> HandleType? { handleTypes[ObjectIdentifier(Swift.type(of: object))] }
+
     /// The name `type(x)` reports: `Int`, `List`, ..., or a handle's registered name (`Tensor`).
     public func typeName(of value: Value) -> String {
         if case .handle(let object) = value, let type = handleTypes[ObjectIdentifier(Swift.type(of: object))] {
