@@ -16,7 +16,7 @@ let package = Package(
         // Layer 0: C boundaries and pure-Swift leaves.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
-        .target(name: "Syntax"),
+        .target(name: "Syntax", swiftSettings: optimized),
         .target(name: "Tokenizers", swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
         .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimized),
@@ -30,7 +30,7 @@ let package = Package(
         // Layer 4: knowledge base (encoding goes through `PassageEncoder`; embeddings via Tensor's safetensors).
         .target(name: "KB", dependencies: ["Index", "Tensor"]),
         // Layer 6-8: the language.
-        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB"]),
+        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
         .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models"], swiftSettings: optimized),
@@ -44,5 +44,6 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
+        .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),
     ]
 )

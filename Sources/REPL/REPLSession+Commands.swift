@@ -74,7 +74,8 @@ extension REPLSession {
         case ":quit", ":q", ":exit":
             finished = true
         default:
-            let near = REPLSession.commands.map(\.name).min { a, b in distance(a, name) < distance(b, name) }
+            let near = REPLSession.commands.map(\.name).filter { distance($0, name) <= 2 }
+                .min { a, b in distance(a, name) < distance(b, name) }
             errors.write("unknown command '\(name)'" + (near.map { "; did you mean '\($0)'?" } ?? "")
                              + " (:help lists the commands)\n")
         }

@@ -42,6 +42,7 @@ public final class REPLSession {
                     flush()
                     continue
                 }
+                output.write("\n")
                 break
             }
             if buffer.isEmpty {
@@ -71,7 +72,10 @@ public final class REPLSession {
         } catch {
             _ = takeInterrupt()
             flush()
-            errors.write(((error as? ScriptError)?.rendered ?? "error: \(error)") + "\n")
+            let scriptError = error as? ScriptError
+            // After Ctrl-C the terminal shows "^C" mid-line: start the report on a fresh line.
+            let lead = scriptError?.kind == .interrupted ? "\n" : ""
+            errors.write(lead + (scriptError?.rendered ?? "error: \(error)") + "\n")
         }
         flush()
     }

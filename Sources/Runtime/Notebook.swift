@@ -16,7 +16,9 @@ public struct Notebook {
     public let cells: [Cell]
 
     public init(source: String) {
-        lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = source.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.count > 1 && lines.last == "" { lines.removeLast() }
+        self.lines = lines
         var cells: [Cell] = []
         var markers: [(line: Int, title: String)] = []
         for (i, line) in lines.enumerated() where line.hasPrefix("#%%") {

@@ -45,8 +45,10 @@ extension Value {
         case (.float(let a), .int(let b)): return a == Double(b)
         case (.string(let a), .string(let b)): return a == b
         case (.list(let a), .list(let b)):
+            if a === b { return true }
             return a.items.count == b.items.count && zip(a.items, b.items).allSatisfy { $0.isEqual(to: $1) }
         case (.dict(let a), .dict(let b)):
+            if a === b { return true }
             guard a.count == b.count else { return false }
             return a.pairs.allSatisfy { key, value in b[key].map { value.isEqual(to: $0) } ?? false }
         case (.function(let a), .function(let b)): return a === b

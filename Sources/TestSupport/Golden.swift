@@ -55,14 +55,19 @@ public enum Subprocess {
         public let status: Int32
     }
 
+    /// - Parameter detached: output to /dev/null, started with `posix_spawn` and reaped with `waitpid`
+    ///   (for commands that leave a daemon behind, like `tmux new-session`, which would keep
+    ///   Foundation's `Process` waiting on inherited descriptors).
     public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
-                           currentDirectory: URL? = nil, environment: [String: String]? = nil) -> Result {
+                           currentDirectory: URL? = nil, environment: [String: String]? = nil,
+                           detached: Bool = false) -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe(), input = Pipe()
+        if detached { return spawnAndWait(executable, arguments) }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
@@ -86,5 +91,23 @@ public enum Subprocess {
         process.waitUntilExit()
         return Result(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
                       status: process.terminationStatus)
+    }
+
+    private static func spawnAndWait(_ executable: String, _ arguments: [String]) -> Result {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { return Result(stdout: "", stderr: "cannot run \(executable)", status: -1) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return Result(stdout: "", stderr: "", status: exited ? (status >> 8) & 0xff : 128 + (status & 0x7f))
     }
 }

@@ -31,7 +31,7 @@ final class GoldenTests: XCTestCase {
     override func setUp() {
         super.setUp()
         // Scripts use paths relative to the repository root, as the binary run from there does.
-        FileManager.default.changeCurrentDirectoryPath(Self.root.path)
+        _ = FileManager.default.changeCurrentDirectoryPath(Self.root.path)
     }
 
     func testThereAreEnoughCases() {

@@ -87,6 +87,10 @@ public struct HandleType {
     public var negate: ((AnyObject) throws -> Value)? = nil
     /// `x[i, a:b]`.
     public var subscriptGet: ((AnyObject, [IndexArgument]) throws -> Value)? = nil
+    /// `len(x)`.
+    public var length: ((AnyObject) throws -> Int)? = nil
+    /// The items `for item in x` visits.
+    public var iterate: ((AnyObject) throws -> [Value])? = nil
 
     public init(_ objectType: AnyObject.Type, name: String, doc: String,
                 describe: @escaping (AnyObject) -> String) {

@@ -15,6 +15,7 @@ public enum BuiltinRegistry {
             TokenizerBuiltins.table,
             KBBuiltins.table,
             IndexBuiltins.table,
+            TensorBuiltins.table,
         ]
     }
 }

@@ -84,6 +84,12 @@ public struct CallArgs {
         return typed
     }
 
+    /// Throws the "interrupted" error if Ctrl-C was pressed; long-running builtins call it between
+    /// batches (a safe point).
+    public func checkInterrupt() throws {
+        if interpreter.interruptCheck() { throw RuntimeError.interrupted(at: nil) }
+    }
+
     /// Calls a script or builtin function value (e.g. a `key:` callback) with positional arguments.
     public func call(_ callee: Value, _ arguments: [Value]) throws -> Value {
         try interpreter.callValue(callee, positional: arguments, named: [], at: nil)

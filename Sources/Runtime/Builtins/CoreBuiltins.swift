@@ -15,6 +15,9 @@ enum CoreBuiltins {
                 case .list(let l): return .int(l.items.count)
                 case .dict(let d): return .int(d.count)
                 case .string(let s): return .int(s.count)
+                case .handle(let object):
+                    if let length = args.interpreter.handleType(of: object)?.length { return .int(try length(object)) }
+                    throw RuntimeError("len: \(args.interpreter.typeName(of: .handle(object))) has no length")
                 case let other:
                     throw RuntimeError("len: \(args.interpreter.typeName(of: other)) has no length")
                 }
@@ -26,8 +29,9 @@ enum CoreBuiltins {
                 if args.isNull("stop") { swap(&start, &stop) } else { stop = try args.int("stop") }
                 let step = try args.int("step")
                 guard step != 0 else { throw RuntimeError("range: step cannot be zero") }
-                let count = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
-                guard count <= 100_000_000 else { throw RuntimeError("range: \(count) items is too many") }
+                // Counted in Double: Int arithmetic on extreme bounds would overflow.
+                let count = max(0, ((Double(stop) - Double(start)) / Double(step)).rounded(.up))
+                guard count <= 100_000_000 else { throw RuntimeError("range: \(Int(count)) items is too many") }
                 return .list(stride(from: start, to: stop, by: step).map { .int($0) })
             },
             Builtin("type", [Param("x")], "type(x) -> String: the type name (Int, Float, List, Tensor, ...)") { args in

@@ -21,6 +21,9 @@ enum JSONBuiltins {
 struct JSONReader {
     private let scalars: [Unicode.Scalar]
     private var index = 0
+    /// Nesting of arrays/objects, bounded so hostile input cannot exhaust the stack.
+    private var depth = 0
+    static let maxDepth = 512
 
     static func parse(_ text: String) throws -> Value {
         var reader = JSONReader(scalars: Array(text.unicodeScalars))
@@ -52,6 +55,9 @@ struct JSONReader {
 
     private mutating func value() throws -> Value {
         guard index < scalars.count else { throw failure("unexpected end of input") }
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= JSONReader.maxDepth else { throw failure("nested deeper than \(JSONReader.maxDepth) levels") }
         switch scalars[index] {
         case "{": return try object()
         case "[": return try array()
@@ -160,6 +166,9 @@ struct JSONWriter {
     let indent: Int?
 
     func write(_ value: Value, into out: inout String, level: Int) throws {
+        guard level <= JSONReader.maxDepth else {
+            throw RuntimeError("json.dump: nested deeper than \(JSONReader.maxDepth) levels (a list containing itself?)")
+        }
         switch value {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"

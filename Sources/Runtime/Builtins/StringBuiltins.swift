@@ -39,7 +39,9 @@ enum StringBuiltins {
             method("pad", [Param("width"), Param("right", default: .bool(false))],
                    "pad(width, right: false) -> String: spaces added on the left (or right) up to width") {
                 s, args in
-                let fill = String(repeating: " ", count: max(0, try args.int("width") - s.count))
+                let width = try args.int("width")
+                guard width <= 1_000_000 else { throw RuntimeError("String.pad: width \(width) is too large") }
+                let fill = String(repeating: " ", count: max(0, width - s.count))
                 return .string(try args.bool("right") ? s + fill : fill + s)
             },
         ])])

@@ -13,7 +13,7 @@ enum TimeBuiltins {
             Builtin("sleep", [Param("seconds")], "sleep(seconds): wait (Ctrl-C interrupts)") { args in
                 let deadline = Date().addingTimeInterval(try args.double("seconds"))
                 while Date() < deadline {
-                    if args.interpreter.interruptCheck() { throw RuntimeError.interrupted(at: nil) }
+                    try args.checkInterrupt()
                     Thread.sleep(forTimeInterval: min(0.02, max(0, deadline.timeIntervalSinceNow)))
                 }
                 return .null

@@ -1,6 +1,9 @@
 import Syntax
 
 extension Interpreter {
+    /// The registered type of a handle object, if any.
+    public func handleType(of object: AnyObject) -> HandleType? { handleTypes[ObjectIdentifier(Swift.type(of: object))] }
+
     /// The name `type(x)` reports: `Int`, `List`, ..., or a handle's registered name (`Tensor`).
     public func typeName(of value: Value) -> String {
         if case .handle(let object) = value, let type = handleTypes[ObjectIdentifier(Swift.type(of: object))] {
@@ -18,15 +21,38 @@ extension Interpreter {
     /// How the REPL and batch transcripts show a value: strings quoted, floats with fixed precision,
     /// lists and dicts with their elements displayed.
     public func display(_ value: Value) -> String {
+        var open: Set<ObjectIdentifier> = []
+        return display(value, open: &open)
+    }
+
+    /// `open` holds the lists and dicts being shown, so a list that contains itself shows `[...]`.
+    private func display(_ value: Value, open: inout Set<ObjectIdentifier>) -> String {
+        switch value {
+        case .list(let list):
+            guard open.insert(ObjectIdentifier(list)).inserted else { return "[...]" }
+            defer { open.remove(ObjectIdentifier(list)) }
+            var parts: [String] = []
+            for item in list.items { parts.append(display(item, open: &open)) }
+            return "[" + parts.joined(separator: ", ") + "]"
+        case .dict(let dict):
+            guard open.insert(ObjectIdentifier(dict)).inserted else { return "{...}" }
+            defer { open.remove(ObjectIdentifier(dict)) }
+            var parts: [String] = []
+            for (key, item) in dict.pairs { parts.append("\(Interpreter.quoted(key)): \(display(item, open: &open))") }
+            return "{" + parts.joined(separator: ", ") + "}"
+        default:
+            return displayScalar(value)
+        }
+    }
+
+    private func displayScalar(_ value: Value) -> String {
         switch value {
         case .null: return "nil"
         case .bool(let b): return b ? "true" : "false"
         case .int(let n): return String(n)
         case .float(let x): return NumberFormat.float(x)
         case .string(let s): return Interpreter.quoted(s)
-        case .list(let list): return "[" + list.items.map(display).joined(separator: ", ") + "]"
-        case .dict(let dict):
-            return "{" + dict.pairs.map { "\(Interpreter.quoted($0.0)): \(display($0.1))" }.joined(separator: ", ") + "}"
+        case .list, .dict: return display(value)
         case .function(let closure):
             let params = closure.decl.parameters.map { $0.defaultValue == nil ? $0.name : "\($0.name): ..." }
             return "<fn \(closure.decl.name)(\(params.joined(separator: ", ")))>"

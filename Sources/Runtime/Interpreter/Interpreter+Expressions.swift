@@ -10,6 +10,11 @@ extension Interpreter {
             if error.location == nil { error.location = expr.location }
             if error.trace == nil { error.trace = frames }
             throw error
+        } catch {
+            // Errors of the domain modules (TensorError, ...) describe themselves; give them a place.
+            var located = RuntimeError(String(describing: error), at: expr.location)
+            located.trace = frames
+            throw located
         }
     }
 

@@ -48,6 +48,7 @@ extension Interpreter {
             default: break
             }
         case (.string(let s), .int(let n)) where op == .multiply:
+            try checkRepeat(s.utf8.count, n, at: location)
             return .string(String(repeating: s, count: max(0, n)))
         case (.list(let a), .list(let b)) where op == .add:
             return .list(a.items + b.items)
@@ -59,12 +60,20 @@ extension Interpreter {
             default: return .bool(!(try less(lhs, rhs)))
             }
         case (.list(let a), .int(let n)) where op == .multiply:
+            try checkRepeat(a.items.count, n, at: location)
             return .list(Array([[Value]](repeating: a.items, count: max(0, n)).joined()))
         default: break
         }
         let hint = op == .matmul ? " (@ multiplies tensors)" : ""
         throw RuntimeError("unsupported operand types for \(op.rawValue): \(typeName(of: lhs)) and "
                                + "\(typeName(of: rhs))\(hint)", at: location)
+    }
+
+    /// Repetition results are capped at 100 million items so a typo cannot exhaust memory.
+    private func checkRepeat(_ size: Int, _ times: Int, at location: SourceLocation?) throws {
+        if Double(size) * Double(max(0, times)) > 1e8 {
+            throw RuntimeError("repetition would make \(size) x \(times) items (limit 100000000)", at: location)
+        }
     }
 
     private func number(_ value: Value) -> Double {

@@ -88,6 +88,9 @@ extension Interpreter {
         case .list(let list): return list.items
         case .string(let s): return s.map { .string(String($0)) }
         case .dict(let dict): return dict.keys.map { .string($0) }
+        case .handle(let object):
+            if let iterate = handleType(of: object)?.iterate { return try iterate(object) }
+            throw RuntimeError("cannot iterate over \(typeName(of: value))", at: location)
         default: throw RuntimeError("cannot iterate over \(typeName(of: value))", at: location)
         }
     }

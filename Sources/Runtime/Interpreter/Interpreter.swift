@@ -43,6 +43,8 @@ public final class Interpreter {
     var frames: [TraceEntry] = []
     /// Folders of the files being run (innermost last), for resolving `import`.
     var directories: [String] = []
+    /// Per-interpreter state of builtin domains (e.g. the tensor domain's default RNG), by key.
+    var domainState: [String: AnyObject] = [:]
 
     public init(options: Options = Options(), tables: [BuiltinTable] = BuiltinRegistry.tables) {
         self.options = options
@@ -110,6 +112,14 @@ public final class Interpreter {
         }
     }
 
+    /// The state object a builtin domain keeps in this interpreter under `key`, created on first use.
+    public func state<T: AnyObject>(_ key: String, create: () -> T) -> T {
+        if let existing = domainState[key] as? T { return existing }
+        let made = create()
+        domainState[key] = made
+        return made
+    }
+
     /// Names defined by scripts in this session (`:vars`), sorted.
     public var userVariables: [(name: String, value: Value)] {
         globals.values.keys.sorted().compactMap { key in globals.values[key].map { (key, $0) } }
@@ -119,6 +129,7 @@ public final class Interpreter {
     public func reset() {
         globals = Scope(kind: .global, parent: builtins)
         imported = []
+        domainState = [:]
     }
 
     /// The folder of a script name as given (relative names stay relative); "." for `<repl>`, `-e`, stdin.
