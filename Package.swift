@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "Index", dependencies: ["CBLAS"], swiftSettings: optimized),
         // Layer 4: knowledge base (for now over Index only; encoding goes through `PassageEncoder`).
         .target(name: "KB", dependencies: ["Index"]),
+        // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).
+        .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
         // Layer 6-8: the language.
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index"]),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Models", "NN", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
     ]
 )
