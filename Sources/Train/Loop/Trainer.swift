@@ -113,6 +113,13 @@ public final class Trainer {
         if let v = options.validateEvery, validate != nil, state.step % v == 0 { try runValidation() }
     }
 
+    /// Waits for a running KB refresh and installs it (e.g. before the final evaluation), logging its record.
+    public func finishRefresh() {
+        guard let refresh else { return }
+        refresh.waitForCompletion()
+        if let r = refresh.poll(step: state.step) { record(r) }
+    }
+
     private func record(_ r: RefreshRecord) {
         state.refreshLog.append(r)
         log?(r.summary)
