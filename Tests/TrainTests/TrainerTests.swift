@@ -206,6 +206,28 @@ final class TrainerTests: XCTestCase {
         XCTAssertNil(bad.poll(step: 6))
     }
 
+    /// The seed's trigger rule (§6.7): micro-batch index within the epoch ≠ 0 and a multiple of indexing_freq,
+    /// checked before that micro-batch's forward; poll at every micro-batch.
+    func testRefreshTriggerRule() throws {
+        final class Recorder: RefreshDriver {
+            var triggers: [(step: Int, batch: Int)] = [], polls = 0
+            weak var trainer: Trainer?
+            func trigger(step: Int) -> Bool { triggers.append((step, trainer!.state.batch)); return true }
+            func poll(step: Int) -> RefreshRecord? { polls += 1; return nil }
+            func waitForCompletion() {}
+        }
+        let m = try TinyMLP(seed: 2)
+        var o = options(); o.validateEvery = nil; o.indexingFrequency = 2
+        let t = try Trainer(parameters: m.namedParameters(), options: o, batchesPerEpoch: 5)
+        let rec = Recorder()
+        rec.trainer = t
+        t.refresh = rec
+        _ = try t.fit(batch: TinyMLP.batch, loss: m.loss)
+        XCTAssertEqual(rec.polls, 15)
+        XCTAssertEqual(rec.triggers.map(\.batch), [2, 4, 2, 4, 2, 4])
+        XCTAssertEqual(rec.triggers.map(\.step), [1, 2, 4, 5, 7, 8])   // updates after micro-batches 2, 4, 5 of each epoch
+    }
+
     func testCancellationStopsAtStepBoundaryAndProgressIsReported() throws {
         let m = try TinyMLP(seed: 4)
         var o = options(); o.validateEvery = nil
