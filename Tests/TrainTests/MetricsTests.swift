@@ -1,4 +1,7 @@
 import Foundation
+import TestSupport
+import Tokenizers
+import Tensor
 import Train
 import XCTest
 
@@ -47,5 +50,24 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(try Evaluation.precisionAtK(retrieved: retrieved, gold: gold, k: 3), 100 * (1.0 / 3 + 1.0 / 3) / 2, accuracy: 1e-9)
         XCTAssertEqual(try Evaluation.recallAtK(retrieved: retrieved, gold: gold, k: 3), 100 * (0.5 + 1) / 2)
         XCTAssertThrowsError(try Evaluation.recallAtK(retrieved: retrieved, gold: [["B"], []], k: 1))
+    }
+}
+
+final class ValidationAccumulatorTests: XCTestCase {
+    func testSeedAggregationAndDecoding() throws {
+        var acc = ValidationAccumulator(prefix: "val")
+        try acc.add(loss: 10, predictions: ["to a snake", "x"], targets: ["to snake", "y"], seconds: 1, generatedLength: 6)
+        try acc.add(loss: 20, predictions: ["z"], targets: ["z"], seconds: 3, generatedLength: 4)
+        let r = try acc.record()
+        XCTAssertEqual(r.entries.map(\.name), ["val_avg_loss", "val_avg_em", "val_avg_gen_time", "val_avg_gen_len"])
+        XCTAssertEqual(r.entries.map(\.value), [15, 0.75, 1.75, 5])   // EM is a mean of batch means: (0.5 + 1) / 2
+        XCTAssertThrowsError(try ValidationAccumulator().record())
+
+        let bart = try Tokenizer.load(from: RepoPaths.url("test_dir/fixtures/rag/tokenizers/bart"))
+        let ids = try IntTensor(shape: [2, 5], scalars: [0, 342, 268, 348, 2, 0, 334, 2, 1, 1])
+        let texts = try ValidationAccumulator.decode(ids, tokenizer: bart)
+        XCTAssertEqual(texts.count, 2)
+        XCTAssertEqual(texts[0], "to a snake")
+        XCTAssertFalse(texts[1].hasPrefix(" ") || texts[1].hasSuffix(" "))
     }
 }
