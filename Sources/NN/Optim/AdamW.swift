@@ -134,21 +134,47 @@ public final class AdamW {
             }
         }
 
+        @inline(__always) private func fused(_ a: Float, _ b: Float, _ c: Float) -> Float { AdamW.fusedImpl(a, b, c) }
+
+        /// torch CPU kernels' rounding order: add_(alpha) is a fused multiply-add, addcmul is `v + (a·g)·g`,
+        /// addcdiv is `p + (s·m)/d`. The fused ops are done in Double (a float product is exact there; one
+        /// rounding of the sum, then to float — equal to a true fma except in rare double-rounding cases)
+        /// because the baseline x86-64 target has no FMA instruction (`addingProduct` calls libm).
         private func apply(_ q: Pointers, _ r: Range<Int>) {
             guard let p = q.p, let g = q.g, let m = q.m, let v = q.v else { return }
-            // torch CPU kernels: add_(alpha) is a fused multiply-add, addcmul is `v + (a·g)·g`,
-            // addcdiv is `p + (s·m)/d` (rounding order matters for bit-level agreement).
-            for j in r {
+            typealias V = SIMD8<Float>
+            typealias D = SIMD8<Double>
+            let (b1v, b2v, a2v, epsv, sv) = (V(repeating: b1), V(repeating: b2), V(repeating: a2), V(repeating: eps), V(repeating: negStep))
+            let a1d = D(repeating: Double(a1)), dd = D(repeating: Double(decay ?? 0))
+            var j = r.lowerBound
+            while j + 8 <= r.upperBound {
+                let gj = UnsafeRawPointer(g + j).loadUnaligned(as: V.self)
+                let mj = V(D(gj) * a1d + D(UnsafeRawPointer(m + j).loadUnaligned(as: V.self) * b1v))
+                let vj = UnsafeRawPointer(v + j).loadUnaligned(as: V.self) * b2v + (a2v * gj) * gj
+                UnsafeMutableRawPointer(m + j).storeBytes(of: mj, as: V.self)
+                UnsafeMutableRawPointer(v + j).storeBytes(of: vj, as: V.self)
+                var pj = UnsafeRawPointer(p + j).loadUnaligned(as: V.self) + (sv * mj) / (vj.squareRoot() + epsv)
+                if decay != nil { pj = V(D(pj) * dd + D(pj)) }
+                UnsafeMutableRawPointer(p + j).storeBytes(of: pj, as: V.self)
+                j += 8
+            }
+            while j < r.upperBound {   // same arithmetic, one element at a time
                 let gj = g[j]
-                let mj = (m[j] * b1).addingProduct(gj, a1)
+                let mj = fused(gj, a1, m[j] * b1)
                 let vj = v[j] * b2 + (a2 * gj) * gj
                 m[j] = mj
                 v[j] = vj
                 var pj = p[j] + (negStep * mj) / (vj.squareRoot() + eps)
-                if let d = decay { pj = pj.addingProduct(pj, d) }
+                if let d = decay { pj = fused(pj, d, pj) }
                 p[j] = pj
+                j += 1
             }
         }
+    }
+
+    /// `a·b + c` with a single rounding of the exact product sum (see `apply`).
+    @inline(__always) private static func fusedImpl(_ a: Float, _ b: Float, _ c: Float) -> Float {
+        Float(Double(a) * Double(b) + Double(c))
     }
 
     private struct Pointers: @unchecked Sendable {

@@ -24,10 +24,27 @@ public enum GradClip {
         var sq: Float = 0
         for p in parameters {
             guard let g = p.grad else { continue }
-            let n = Float(g.withUnsafeBufferPointer { b in b.reduce(0.0) { $0 + Double($1) * Double($1) } }.squareRoot())
+            let n = Float(sumOfSquares(g).squareRoot())
             sq += n * n
         }
         return sq.squareRoot()
+    }
+
+    /// Σ x² in Double with 8 SIMD lanes (float squares are exact in Double).
+    static func sumOfSquares(_ t: Tensor) -> Double {
+        t.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return 0 }
+            var acc = SIMD8<Double>(repeating: 0)
+            var i = 0
+            while i + 8 <= b.count {
+                let x = SIMD8<Double>(UnsafeRawPointer(base + i).loadUnaligned(as: SIMD8<Float>.self))
+                acc += x * x
+                i += 8
+            }
+            var s = acc.sum()
+            while i < b.count { s += Double(b[i]) * Double(b[i]); i += 1 }
+            return s
+        }
     }
 }
 
