@@ -102,6 +102,12 @@ final class TrainerTests: XCTestCase {
                        try String(contentsOf: outB.appendingPathComponent("metrics.json"), encoding: .utf8))
         XCTAssertEqual(ta.state.lossHistory, tc.state.lossHistory)
         XCTAssertTrue(try String(contentsOf: outA.appendingPathComponent("curves.svg"), encoding: .utf8).contains("<polyline"))
+        XCTAssertEqual(ta.state.validationSteps, [2, 4, 6, 8, 9])
+        XCTAssertEqual(CheckpointDirectory(outA).completedSteps(), [1, 2, 3, 4, 5])
+        try ta.recordMetrics(MetricsRecord(["test_avg_em": 0.5]), split: "test")
+        let metrics = try JSONSerialization.jsonObject(with: Data(contentsOf: outA.appendingPathComponent("metrics.json"))) as! [String: [[String: Double]]]
+        XCTAssertEqual(metrics["val"]?.map { $0["step_count"]! }, [1, 2, 3, 4, 5])
+        XCTAssertEqual(metrics["test"]?.first?["test_avg_em"], 0.5)
 
         // Without the RNG state the dropout masks differ, so the weights would not match.
         let d = try TinyMLP(seed: 3)

@@ -32,6 +32,7 @@ public final class Trainer {
     /// Writes the context-encoder folder (end-to-end; `dpr_ctx_checkpoint/checkpointN`).
     public var saveContextEncoder: ((URL) throws -> Void)?
     /// Runs validation and returns its record (the trainer adds `step_count`). nil: never validate.
+    /// Called with grad recording off; switching the model to eval mode and back is the closure's job.
     public var validate: ((ValidationContext) throws -> MetricsRecord)?
     public var refresh: RefreshDriver?
     public var progress: ProgressReporter?
@@ -128,7 +129,8 @@ public final class Trainer {
     /// Validation + metrics.json + checkpoint + curves at the current step.
     public func runValidation() throws {
         guard let validate else { return }
-        var rec = try validate(ValidationContext(step: state.step, epoch: state.epoch))
+        let context = ValidationContext(step: state.step, epoch: state.epoch)
+        var rec = try Tensor.withNoGrad { try validate(context) }
         state.validations += 1
         state.validationSteps.append(state.step)
         lastValidatedStep = state.step
@@ -139,6 +141,16 @@ public final class Trainer {
         try state.metrics.write(to: output.metricsURL)
         if options.checkpointAtValidation { try checkpoint() }
         try SVGPlot.write(curves(), to: output.plotURL)
+    }
+
+    /// Appends a record outside the validation cycle (e.g. the test split, prefixed `test_`) and rewrites
+    /// metrics.json.
+    public func recordMetrics(_ record: MetricsRecord, split: String) throws {
+        state.metrics.append(record, split: split)
+        if let output {
+            try FileManager.default.createDirectory(at: output.outputDirectory, withIntermediateDirectories: true)
+            try state.metrics.write(to: output.metricsURL)
+        }
     }
 
     /// Writes `checkpoint{validations}` (model via `saveModel`, ctx encoder, optimizer + trainer state).
