@@ -31,6 +31,10 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(try Seq2SeqData.load(directory: dir, split: "x", limit: 1).count, 1)
         try "1\n2".write(to: dir.appendingPathComponent("x.target"), atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Seq2SeqData.load(directory: dir, split: "x")) { XCTAssertTrue("\($0)".contains("has 3 lines")) }
+        try Data([0xEF, 0xBB, 0xBF] + Array("x\r\ny".utf8)).write(to: dir.appendingPathComponent("bom.source"))
+        XCTAssertEqual(try Seq2SeqData.lines(dir.appendingPathComponent("bom.source")), ["x", "y"])
+        try Data([0x61, 0xFF, 0x0A]).write(to: dir.appendingPathComponent("bad.source"))
+        XCTAssertThrowsError(try Seq2SeqData.lines(dir.appendingPathComponent("bad.source"))) { XCTAssertTrue("\($0)".contains("UTF-8")) }
         XCTAssertThrowsError(try Seq2SeqData.load(directory: dir, split: "missing")) { XCTAssertTrue("\($0)".contains("missing.source")) }
     }
 

@@ -12,7 +12,8 @@ public struct Seq2SeqExample: Equatable, Sendable {
 ///
 /// Line rules (Python text mode + `readlines()` + `rstrip("\n")`): lines end at `\n`, `\r\n` or `\r`
 /// (universal newlines), the terminator is removed and nothing else (trailing spaces stay); a final line
-/// without terminator counts, a final terminator does not start another line. `prefix` is prepended to each
+/// without terminator counts, a final terminator does not start another line; a leading UTF-8 BOM is
+/// dropped (the seed reads through `linecache`, which opens files with `tokenize.open`). `prefix` is prepended to each
 /// source line. An empty (prefixed) source or empty target line, unequal line counts or invalid UTF-8 are
 /// errors naming the file and line. `limit` keeps the first `limit` examples (−1 = all; the seed's n_obs).
 public enum Seq2SeqData {
@@ -41,7 +42,8 @@ public enum Seq2SeqData {
         do { data = try Data(contentsOf: url) } catch {
             throw TrainError.data("cannot read \(url.path): \(error.localizedDescription)")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw TrainError.data("\(url.path) is not valid UTF-8") }
+        guard var text = String(data: data, encoding: .utf8) else { throw TrainError.data("\(url.path) is not valid UTF-8") }
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }   // linecache's tokenize.open drops a BOM
         return splitLines(text)
     }
 

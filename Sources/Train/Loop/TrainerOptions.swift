@@ -20,6 +20,8 @@ public struct TrainerOptions: Codable, Equatable, Sendable {
     /// nil: no clipping.
     public var maxGradNorm: Double? = 1.0     // --max_grad_norm
     /// Validate (+ metrics.json, checkpoint, plot) every this many optimizer updates, and at the end.
+    /// (The seed passes Lightning `val_check_interval=1`, i.e. after every *micro-batch*; §6.8 calls that
+    /// probably unintended. Here the unit is the optimizer update.)
     public var validateEvery: Int?            // val_check_interval
     /// Trigger a KB refresh when the micro-batch index within the epoch is a nonzero multiple (§6.7).
     public var indexingFrequency: Int?        // --indexing_freq
