@@ -31,7 +31,7 @@ final class PipelineTests: XCTestCase {
                             generators: model.dropoutGenerators(), output: CheckpointDirectory(out))
         t.saveModel = { try model.save(to: $0) }
         var lines: [String] = []
-        t.progress = ProgressReporter(totalSteps: 12, every: 6, sink: { lines.append($0) })
+        t.progress = TrainingProgress(totalSteps: 12, every: 6, sink: { lines.append($0) })
         var gen = model.config.generation
         gen.maxLength = 8
         t.validate = { _ in

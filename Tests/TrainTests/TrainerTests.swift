@@ -239,7 +239,7 @@ final class TrainerTests: XCTestCase {
         var o = options(); o.validateEvery = nil
         let t = try Trainer(parameters: m.namedParameters(), options: o, batchesPerEpoch: 5)
         var lines: [String] = []
-        t.progress = ProgressReporter(totalSteps: 9, sink: { lines.append($0) })
+        t.progress = TrainingProgress(totalSteps: 9, sink: { lines.append($0) })
         var micro = 0
         let s = try t.fit(batch: TinyMLP.batch) { b in
             micro += 1

@@ -24,7 +24,7 @@ public protocol RefreshDriver: AnyObject {
 
 /// The background refresh seam: at a trigger `snapshot()` runs on the training thread (copy the context
 /// encoder's weights — cheap), `build(snapshot)` runs on a background thread (re-encode the KB, rebuild the
-/// index) while training continues, and at the first step boundary after it finished `install(state)` runs
+/// index) while training continues — it must only touch the snapshot, never the live model or KB — and at the first step boundary after it finished `install(state)` runs
 /// on the training thread (swap the retriever's KB and index). A throwing build leaves the old state in
 /// use; its error is recorded. At most one refresh runs at a time; triggers while busy are ignored.
 ///
@@ -32,9 +32,9 @@ public protocol RefreshDriver: AnyObject {
 ///                               build: { weights in try buildKB(weights) },     // @Sendable, background
 ///                               install: { kb in retriever.swap(kb) })
 ///     trainer.refresh = r
-public final class BackgroundRefresh<Snapshot: Sendable, State: Sendable>: RefreshDriver, @unchecked Sendable {
+public final class BackgroundRefresh<Snapshot, State>: RefreshDriver, @unchecked Sendable {
     private let snapshot: () throws -> Snapshot
-    private let build: @Sendable (Snapshot) throws -> State
+    private let build: (Snapshot) throws -> State
     private let install: (State) throws -> Void
     private let clock: @Sendable () -> Double
     private let lock = NSLock()
@@ -42,7 +42,7 @@ public final class BackgroundRefresh<Snapshot: Sendable, State: Sendable>: Refre
     private var running: (startStep: Int, startTime: Double)?
     private var finished: (result: Result<State, Error>, seconds: Double)?
 
-    public init(snapshot: @escaping () throws -> Snapshot, build: @escaping @Sendable (Snapshot) throws -> State,
+    public init(snapshot: @escaping () throws -> Snapshot, build: @escaping (Snapshot) throws -> State,
                 install: @escaping (State) throws -> Void,
                 clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }) {
         self.snapshot = snapshot
@@ -64,10 +64,11 @@ public final class BackgroundRefresh<Snapshot: Sendable, State: Sendable>: Refre
             return true
         }
         lock.withLock { running = (step, t0) }
-        let build = self.build, now = self.clock
+        let job = Handoff((build: self.build, snapshot: snap))
+        let now = self.clock
         group.enter()
         DispatchQueue.global().async { [self] in
-            let result = Result { try build(snap) }
+            let result = Result { try job.value.build(job.value.snapshot) }
             let seconds = now() - t0
             lock.withLock { finished = (result, seconds) }
             group.leave()
@@ -89,4 +90,11 @@ public final class BackgroundRefresh<Snapshot: Sendable, State: Sendable>: Refre
     }
 
     public func waitForCompletion() { group.wait() }
+}
+
+/// Moves a value to the refresh thread. Safe because the training thread never touches the snapshot or the
+/// build closure's captures again until the result is handed back under the lock.
+private struct Handoff<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -35,7 +35,7 @@ public final class Trainer {
     /// Called with grad recording off; switching the model to eval mode and back is the closure's job.
     public var validate: ((ValidationContext) throws -> MetricsRecord)?
     public var refresh: RefreshDriver?
-    public var progress: ProgressReporter?
+    public var progress: TrainingProgress?
     /// Messages other than the progress line (refresh records, checkpoints).
     public var log: ((String) -> Void)?
 

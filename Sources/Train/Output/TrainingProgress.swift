@@ -3,9 +3,9 @@ import Foundation
 /// The training progress line (step, loss, learning rate, steps/s, ETA), written to an injected sink
 /// every `every` optimizer steps. The clock is injected too (seconds, monotonic) so output is testable.
 ///
-///     let p = ProgressReporter(totalSteps: 120, every: 10, sink: { print($0) })
+///     let p = TrainingProgress(totalSteps: 120, every: 10, sink: { print($0) })
 ///     p.update(step: 10, loss: 3.21, learningRate: 3e-5)   // "step 10/120 | loss 3.2100 | lr 3.00e-05 | 2.41 steps/s | ETA 0:45"
-public final class ProgressReporter {
+public final class TrainingProgress {
     public let totalSteps: Int?
     public let every: Int
     private let sink: (String) -> Void
