@@ -25,7 +25,8 @@ let package = Package(
         // Layer 3: BERT/DPR encoders, BART, generation.
         .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"], swiftSettings: optimized),
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
-        .target(name: "Index", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
         // Layer 4: knowledge base (for now over Index only; encoding goes through `PassageEncoder`).
         .target(name: "KB", dependencies: ["Index"]),
         // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).

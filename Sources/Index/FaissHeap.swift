@@ -98,12 +98,26 @@ struct TopK {
         }
     }
 
-    /// Entries ascending by (value, id); missing entries (id −1) last.
-    func sorted() -> (vals: [Float], ids: [Int]) {
-        var pairs = (0 ..< n).map { (vals[$0], ids[$0]) }
-        pairs.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-        var outV = pairs.map(\.0), outI = pairs.map(\.1)
-        while outV.count < k { outV.append(.greatestFiniteMagnitude); outI.append(-1) }
-        return (outV, outI)
+    /// Empties the collector for the next query (keeps its storage).
+    mutating func reset() { n = 0 }
+
+    /// Writes the entries ascending by (value, id) to `outV`/`outI` (`k` slots), padding missing
+    /// entries with (`Float.greatestFiniteMagnitude`, −1). Destroys the heap order (call `reset` next).
+    mutating func drainSorted(into outV: UnsafeMutablePointer<Float>, _ outI: UnsafeMutablePointer<Int>) {
+        let count = n
+        vals.withUnsafeMutableBufferPointer { v in
+            ids.withUnsafeMutableBufferPointer { x in
+                // Heap pops give descending (value, id); fill from the back.
+                var size = count
+                while size > 0 {
+                    outV[size - 1] = v[0]
+                    outI[size - 1] = x[0]
+                    MaxHeap.pop(size, v.baseAddress!, x.baseAddress!)
+                    size -= 1
+                }
+            }
+        }
+        for j in count ..< k { outV[j] = .greatestFiniteMagnitude; outI[j] = -1 }
+        n = 0
     }
 }

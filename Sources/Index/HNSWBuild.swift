@@ -61,17 +61,29 @@ extension HNSWKernel {
             if current.d > results.top.d { break }
             candidates.pop()
             let (b, e) = range(current.id, level)
-            for s in b ..< e {
-                let v = neighbors[s]
-                if v < 0 { break }
-                if visited.get(v) { continue }
-                visited.set(v)
-                let dv = dis(q, v)
-                if results.count < efConstruction || results.top.d > dv {
-                    results.push(dv, v)
-                    candidates.push(dv, v)
-                    if results.count > efConstruction { results.pop() }
+            var buffer = SIMD4<Int32>(), n = 0
+            var s = b
+            while true {
+                let v: Int32 = s < e ? neighbors[s] : -1
+                if v >= 0 && !visited.get(v) {
+                    visited.set(v)
+                    buffer[n] = v
+                    n += 1
                 }
+                if n == 4 || (v < 0 && n > 0) {
+                    let ds = dis4(q, buffer, n)
+                    for j in 0 ..< n {
+                        let dv = ds[j]
+                        if results.count < efConstruction || results.top.d > dv {
+                            results.push(dv, buffer[j])
+                            candidates.push(dv, buffer[j])
+                            if results.count > efConstruction { results.pop() }
+                        }
+                    }
+                    n = 0
+                }
+                if v < 0 { break }
+                s += 1
             }
         }
         visited.advance()

@@ -24,17 +24,34 @@ struct HNSWKernel: @unchecked Sendable {
         return (o + Int(cum[level]), o + Int(cum[level + 1]))
     }
 
+    /// Distances from `q` to up to four ids (`count` of `ids` valid), four rows at a time.
+    @inline(__always) func dis4(_ q: UnsafePointer<Float>, _ ids: SIMD4<Int32>, _ count: Int) -> SIMD4<Float> {
+        if count == 4 {
+            return Distances.hnsw4(metric, q, vector(ids[0]), vector(ids[1]), vector(ids[2]), vector(ids[3]), d)
+        }
+        var out = SIMD4<Float>()
+        for j in 0 ..< count { out[j] = dis(q, ids[j]) }
+        return out
+    }
+
     /// Greedy descent at one level: full passes over the current node's list, moving to any strictly
-    /// closer neighbour, until a pass changes nothing.
+    /// closer neighbour, until a pass changes nothing. Distances are taken four at a time, in list order.
     func greedyUpdate(_ q: UnsafePointer<Float>, level: Int, nearest: inout Int32, dNearest: inout Float) {
         while true {
             let previous = nearest
             let (b, e) = range(nearest, level)
-            for s in b ..< e {
-                let v = neighbors[s]
+            var buffer = SIMD4<Int32>(), n = 0
+            var s = b
+            while true {
+                let v: Int32 = s < e ? neighbors[s] : -1
+                if v >= 0 { buffer[n] = v; n += 1 }
+                if n == 4 || (v < 0 && n > 0) {
+                    let ds = dis4(q, buffer, n)
+                    for j in 0 ..< n where ds[j] < dNearest { nearest = buffer[j]; dNearest = ds[j] }
+                    n = 0
+                }
                 if v < 0 { break }
-                let dv = dis(q, v)
-                if dv < dNearest { nearest = v; dNearest = dv }
+                s += 1
             }
             if nearest == previous { return }
         }

@@ -77,25 +77,35 @@ extension HNSWKernel {
         }
         candidates.reset()
         candidates.push(nearest, dNearest)
-        result = TopK(k: k)
+        result.reset()
         result.insert(dNearest, Int(nearest))
         visited.set(nearest)
         while candidates.nvalid > 0 {
             guard let (v0, d0) = candidates.popMin() else { break }
             if candidates.countBelow(d0) >= efSearch { break }
             let (b, e) = range(v0, 0)
-            for s in b ..< e {
-                let v1 = neighbors[s]
+            var buffer = SIMD4<Int32>(), n = 0
+            var s = b
+            while true {
+                let v1: Int32 = s < e ? neighbors[s] : -1
+                if v1 >= 0 && !visited.get(v1) {
+                    visited.set(v1)
+                    buffer[n] = v1
+                    n += 1
+                }
+                if n == 4 || (v1 < 0 && n > 0) {
+                    let ds = dis4(q, buffer, n)
+                    for j in 0 ..< n {
+                        result.insert(ds[j], Int(buffer[j]))
+                        candidates.push(buffer[j], ds[j])
+                    }
+                    n = 0
+                }
                 if v1 < 0 { break }
-                if visited.get(v1) { continue }
-                visited.set(v1)
-                let dv = dis(q, v1)
-                result.insert(dv, Int(v1))
-                candidates.push(v1, dv)
+                s += 1
             }
         }
         visited.advance()
-        let (vals, ids) = result.sorted()
-        for j in 0 ..< k { outD[j] = vals[j]; outI[j] = ids[j] }
+        result.drainSorted(into: outD, outI)
     }
 }

@@ -38,7 +38,12 @@ struct AddedTokenMatcher: Sendable {
     }
     /// Patterns grouped by first scalar, longest first.
     private let byFirst: [UInt32: [Pattern]]
+    /// Fast pre-check: which ASCII scalars start a pattern, and whether any non-ASCII one does.
+    private let asciiFirst: [Bool]
+    private let anyNonASCIIFirst: Bool
 
+    /// Tokens are searched for by their `content` (for `normalized` tokens the caller passes the
+    /// normalized content, since they are matched in normalized text).
     init(_ tokens: [AddedToken]) {
         var map: [UInt32: [Pattern]] = [:]
         for t in tokens {
@@ -48,6 +53,8 @@ struct AddedTokenMatcher: Sendable {
         }
         for k in map.keys { map[k]!.sort { $0.scalars.count > $1.scalars.count } }
         byFirst = map
+        asciiFirst = (0..<128).map { map[UInt32($0)] != nil }
+        anyNonASCIIFirst = map.keys.contains { $0 >= 128 }
     }
 
     var isEmpty: Bool { byFirst.isEmpty }
@@ -60,7 +67,9 @@ struct AddedTokenMatcher: Sendable {
         var i = range.lowerBound
         var produced = false
         while i < range.upperBound {
-            guard let candidates = byFirst[s[i].value], let p = candidates.first(where: { matches($0, s, i, range) }) else {
+            let v = s[i].value
+            if v < 128 ? !asciiFirst[Int(v)] : !anyNonASCIIFirst { i += 1; continue }
+            guard let candidates = byFirst[v], let p = candidates.first(where: { matches($0, s, i, range) }) else {
                 i += 1
                 continue
             }

@@ -43,8 +43,9 @@ final class BPEModel: Sendable {
     private let mergeTable: [UInt64: (rank: Int32, id: Int32)]
     /// Id of each byte's single-character token, or -1 if the vocabulary lacks it.
     private let byteIds: [Int32]
-    private let cache = Mutex<[String: [Int32]]>([:])
-    private static let cacheCapacity = 10_000
+    /// Word cache, sharded so batch encoding on several threads rarely waits on one lock.
+    private let cacheShards: [CacheShard] = (0..<16).map { _ in CacheShard() }
+    private static let shardCapacity = 8_192
 
     init(vocab: [String], merges: [(Int, Int)], unkId: Int?, file: String) throws {
         guard !vocab.isEmpty else { throw TokenizerError.emptyVocabulary(file: file) }
@@ -74,16 +75,21 @@ final class BPEModel: Sendable {
         var key = String.UnicodeScalarView()
         key.append(contentsOf: s[range])
         let word = String(key)
-        if let hit = cache.withLock({ $0[word] }) {
+        let shard = cacheShards[(Int(s[range.lowerBound].value) &+ range.count &* 7) & 15]
+        if let hit = shard.words.withLock({ $0[word] }) {
             for id in hit { ids.append(Int(id)) }
             return
         }
         let result = merge(word)
-        cache.withLock { c in
-            if c.count >= Self.cacheCapacity { c.removeAll(keepingCapacity: true) }
+        shard.words.withLock { c in
+            if c.count >= Self.shardCapacity { c.removeAll(keepingCapacity: true) }
             c[word] = result
         }
         for id in result { ids.append(Int(id)) }
+    }
+
+    private final class CacheShard: Sendable {
+        let words = Mutex<[String: [Int32]]>([:])
     }
 
     /// BPE over the bytes of `word`: repeatedly merge every occurrence of the lowest-ranked adjacent pair.

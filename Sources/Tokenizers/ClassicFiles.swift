@@ -106,11 +106,12 @@ extension Tokenizer {
                          cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? defaultCleanUp)
     }
 
-    /// The special tokens of `names` that exist in the vocabulary, as added tokens (flags from the config).
+    /// The added tokens of a classic layout: every `added_tokens_decoder` entry of tokenizer_config.json
+    /// (as transformers restores them), then the special tokens of `names` that exist in the vocabulary.
     private static func specialAddedTokens(_ names: SpecialTokenNames, config: TokenizerConfig,
                                            id: (String) -> Int?) -> [AddedToken] {
-        var seen = Set<String>()
-        var out: [AddedToken] = []
+        var out = config.addedTokensDecoder
+        var seen = Set(out.map(\.content))
         for (_, token) in names.entries where !seen.contains(token) {
             seen.insert(token)
             guard let tokenId = id(token) else { continue }

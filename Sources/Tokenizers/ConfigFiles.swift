@@ -6,9 +6,10 @@ struct TokenizerConfig {
     var names = SpecialTokenNames()
     /// Flags of special tokens given as objects `{"content", "lstrip", ...}`, by content.
     var tokenFlags: [String: AddedToken] = [:]
+    /// Every entry of tokenizer_config.json's `added_tokens_decoder` (id -> token), sorted by id.
+    var addedTokensDecoder: [AddedToken] = []
     var doLowerCase: Bool?
     var stripAccents: Bool?
-    var stripAccentsGiven = false
     var tokenizeChineseChars: Bool?
     var addPrefixSpace: Bool?
     var cleanUpTokenizationSpaces: Bool?
@@ -28,7 +29,6 @@ struct TokenizerConfig {
             try config.readSpecialTokens(f)
             let r = f.root
             config.doLowerCase = try f.optional(r, "do_lower_case", Bool.self)
-            config.stripAccentsGiven = r["strip_accents"] != nil
             config.stripAccents = try f.optional(r, "strip_accents", Bool.self)
             config.tokenizeChineseChars = try f.optional(r, "tokenize_chinese_chars", Bool.self)
             config.addPrefixSpace = try f.optional(r, "add_prefix_space", Bool.self)
@@ -42,11 +42,14 @@ struct TokenizerConfig {
                           let content = obj["content"] as? String else {
                         throw f.fail(idText, "malformed added_tokens_decoder entry", after: "added_tokens_decoder")
                     }
-                    config.tokenFlags[content] = AddedToken(
+                    let token = AddedToken(
                         id: id, content: content, special: obj["special"] as? Bool ?? true,
                         lstrip: obj["lstrip"] as? Bool ?? false, rstrip: obj["rstrip"] as? Bool ?? false,
                         singleWord: obj["single_word"] as? Bool ?? false, normalized: obj["normalized"] as? Bool ?? false)
+                    config.tokenFlags[content] = token
+                    config.addedTokensDecoder.append(token)
                 }
+                config.addedTokensDecoder.sort { $0.id < $1.id }
             }
         }
         return config

@@ -68,8 +68,7 @@ func truncatedLengths(_ n1: Int, _ n2: Int, budget: Int) -> (Int, Int) {
     let k = max(0, budget)
     if n1 + n2 <= k { return (n1, n2) }
     let swap = n1 > n2
-    let a = min(n1, n2), b = max(n1, n2)
-    _ = b
+    let a = min(n1, n2)  // the shorter side; the longer one gets bKeep
     var bKeep = a > k ? a : max(a, k - a)
     var aKeep = a
     if aKeep + bKeep > k {

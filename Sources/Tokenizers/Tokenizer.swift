@@ -4,7 +4,7 @@ import Foundation
 /// The pipeline is added-token split -> normalizer -> pre-tokenizer -> model -> truncation ->
 /// post-processor (special tokens) -> padding; decoding runs the decoder and the optional cleanup.
 /// Immutable after loading and safe to share between threads (the BPE word cache is locked).
-public final class Tokenizer: Sendable {
+public final class Tokenizer: Sendable, CustomStringConvertible {
     public enum ModelKind: String, Sendable { case wordPiece = "WordPiece", bytePairEncoding = "BPE" }
 
     enum Model: Sendable {
@@ -43,8 +43,22 @@ public final class Tokenizer: Sendable {
         self.decoder = decoder
         let added = addedTokens.sorted { $0.id < $1.id }
         self.addedTokens = added
+        // A `normalized` added token is searched for, and decoded as, its normalized content (tokenizers
+        // 0.23 keeps the normalized form in its id -> token map).
+        let normalizedForm = { (content: String) -> String in
+            guard let normalizer else { return content }
+            var out: [Unicode.Scalar] = []
+            normalizer.normalize(Array(content.unicodeScalars)[...], into: &out)
+            var view = String.UnicodeScalarView()
+            view.append(contentsOf: out)
+            return String(view)
+        }
         rawMatcher = AddedTokenMatcher(added.filter { !$0.normalized })
-        normalizedMatcher = AddedTokenMatcher(added.filter { $0.normalized })
+        normalizedMatcher = AddedTokenMatcher(added.filter(\.normalized).map { t in
+            var n = t
+            n.content = normalizedForm(t.content)
+            return n
+        })
         var table: [String]
         switch model {
         case let .wordPiece(m): table = m.vocab
@@ -53,8 +67,10 @@ public final class Tokenizer: Sendable {
         var extra: [String: Int] = [:]
         for t in added {
             if t.id >= table.count { table += Array(repeating: "", count: t.id + 1 - table.count) }
-            table[t.id] = t.content
+            let shown = t.normalized ? normalizedForm(t.content) : t.content
+            table[t.id] = shown
             extra[t.content] = t.id
+            extra[shown] = t.id
         }
         idToToken = table
         tokenToIdExtra = extra
@@ -95,6 +111,11 @@ public final class Tokenizer: Sendable {
         return .bytePairEncoding
     }
 
+    /// `Tokenizer(WordPiece, 30522 ids)` / `Tokenizer(byte-level BPE, 50265 ids)`.
+    public var description: String {
+        "Tokenizer(\(modelKind == .wordPiece ? "WordPiece" : "byte-level BPE"), \(vocabSize) ids)"
+    }
+
     /// Number of ids (model vocabulary plus added tokens beyond it).
     public var vocabSize: Int { idToToken.count }
 
@@ -119,8 +140,8 @@ public final class Tokenizer: Sendable {
 
     // MARK: Encoding
 
-    /// Model ids of one text, without special tokens or truncation (§4.2-4.3, §4.6 steps 1-6).
-    public func tokenize(_ text: String) -> [Int] {
+    /// Ids of one text's content: no template special tokens, no truncation (§4.2-4.3, §4.6 steps 1-6).
+    public func contentIds(_ text: String) -> [Int] {
         let scalars = Array(text.unicodeScalars)
         var segments: [Segment] = []
         rawMatcher.split(scalars, 0..<scalars.count, into: &segments)
@@ -133,15 +154,24 @@ public final class Tokenizer: Sendable {
             switch segment {
             case let .added(id): ids.append(id)
             case let .text(range):
-                guard let normalizer else { encodeText(scalars, range, words: &words, ids: &ids); continue }
-                normalized.removeAll(keepingCapacity: true)
-                normalizer.normalize(scalars[range], into: &normalized)
+                // `normalized` added tokens are matched after normalization (on the raw text if none).
+                let text: [Unicode.Scalar]
+                let textRange: Range<Int>
+                if let normalizer {
+                    normalized.removeAll(keepingCapacity: true)
+                    normalizer.normalize(scalars[range], into: &normalized)
+                    text = normalized
+                    textRange = 0..<normalized.count
+                } else {
+                    text = scalars
+                    textRange = range
+                }
                 inner.removeAll(keepingCapacity: true)
-                normalizedMatcher.split(normalized, 0..<normalized.count, into: &inner)
+                normalizedMatcher.split(text, textRange, into: &inner)
                 for piece in inner {
                     switch piece {
                     case let .added(id): ids.append(id)
-                    case let .text(r): encodeText(normalized, r, words: &words, ids: &ids)
+                    case let .text(r): encodeText(text, r, words: &words, ids: &ids)
                     }
                 }
             }
@@ -172,8 +202,8 @@ public final class Tokenizer: Sendable {
     /// special tokens included, has at most `maxLength` ids (§4.4); without it nothing is truncated.
     /// An empty `pair` counts as no pair, as in transformers (`text_pair=""` is falsy there).
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = nil, addSpecialTokens: Bool = true) -> Encoding {
-        var a = tokenize(text)
-        var b = pair.flatMap { $0.isEmpty ? nil : tokenize($0) }
+        var a = contentIds(text)
+        var b = pair.flatMap { $0.isEmpty ? nil : contentIds($0) }
         let template = addSpecialTokens ? postProcessor : nil
         if let maxLength {
             let budget = maxLength - (template?.addedCount(pair: b != nil) ?? 0)
@@ -250,5 +280,10 @@ public final class Tokenizer: Sendable {
         let text = decoder.decode(tokens)
         return cleanUpTokenizationSpaces ?? self.cleanUpTokenizationSpaces
             ? Cleanup.apply(text, rules: Cleanup.transformersRules) : text
+    }
+
+    /// `decode` of every row (transformers' `batch_decode`).
+    public func decodeBatch(_ rows: [[Int]], skipSpecialTokens: Bool = true, cleanUpTokenizationSpaces: Bool? = nil) throws -> [String] {
+        try rows.map { try decode($0, skipSpecialTokens: skipSpecialTokens, cleanUpTokenizationSpaces: cleanUpTokenizationSpaces) }
     }
 }

@@ -7,7 +7,7 @@ import XCTest
 /// Name tables against real checkpoint key lists, save/load round trips, dtype conversion, config errors.
 final class CheckpointTests: XCTestCase {
     func fileKeys(_ folder: String) throws -> [String] {
-        try Safetensors.read(ModelFixture.folder(folder).appendingPathComponent("model.safetensors")).tensors.keys.sorted()
+        try SafeTensors.read(ModelFixture.folder(folder).appendingPathComponent("model.safetensors")).keys.sorted()
     }
 
     func tempDir() throws -> URL {
@@ -56,7 +56,7 @@ final class CheckpointTests: XCTestCase {
         let bfx = try ModelFixture("bart")
         let src = try bfx.ints("input_ids")
         XCTAssertEqual(try g2.generate(inputIds: src), try g.generate(inputIds: src))
-        XCTAssertEqual(try fileKeys("bart"), try Safetensors.read(dir.appendingPathComponent("g/model.safetensors")).tensors.keys.sorted())
+        XCTAssertEqual(try fileKeys("bart"), try SafeTensors.read(dir.appendingPathComponent("g/model.safetensors")).keys.sorted())
     }
 
     func testHalfPrecisionTensorsLoadAsFloat32() throws {
@@ -71,24 +71,37 @@ final class CheckpointTests: XCTestCase {
         withUnsafeBytes(of: Int64(7).littleEndian) { data.append(contentsOf: $0) }
         let url = dir.appendingPathComponent("m.safetensors")
         try data.write(to: url)
-        let c = try Safetensors.read(url)
-        XCTAssertEqual(c.tensors["a"]?.scalars, [1.5, -2])
-        XCTAssertEqual(c.tensors["b"]?.scalars, [0.25, 3])
-        XCTAssertEqual(c.skipped, ["c"])
-        data.append(0)
-        try data.write(to: url)
-        XCTAssertThrowsError(try Safetensors.read(url), "trailing byte") { XCTAssertTrue("\($0)".contains("trailing")) }
+        // Through the model loader's path (Tensor's SafeTensors converts every dtype to float32).
+        let c = try SafeTensors.read(url)
+        XCTAssertEqual(c["a"]?.scalars, [1.5, -2])
+        XCTAssertEqual(c["b"]?.scalars, [0.25, 3])
+        XCTAssertEqual(c["c"]?.scalars, [7])
+    }
+
+    /// transformers' F16 and BF16 saves of the question encoder load as float32: each weight is the float32
+    /// reference rounded to the half format (relative error <= 2^-11 / 2^-8).
+    func testHalfPrecisionCheckpointsLoad() throws {
+        let reference = try DPREncoder.load(from: ModelFixture.folder("dpr_question"))
+        for (name, ulp) in [("dpr_question_f16", Float(1.0 / 2048)), ("dpr_question_bf16", Float(1.0 / 256))] {
+            let half = try DPREncoder.load(from: ModelFixture.folder(name))
+            var worst: Float = 0
+            for (a, b) in zip(half.parameters(), reference.parameters()) {
+                for (x, y) in zip(a.scalars, b.scalars) where abs(y) > 1e-4 { worst = max(worst, abs(x - y) / abs(y)) }
+            }
+            XCTAssertGreaterThan(worst, 0, "\(name): weights must actually be rounded")
+            XCTAssertLessThanOrEqual(worst, ulp, name)
+        }
     }
 
     func testLoadErrorsListEveryProblem() throws {
         let dir = try tempDir().appendingPathComponent("bad")
         let q = try DPREncoder.load(from: ModelFixture.folder("dpr_question"))
         try q.save(to: dir)
-        var tensors = try Safetensors.read(dir.appendingPathComponent("model.safetensors")).tensors
+        var tensors = try SafeTensors.read(dir.appendingPathComponent("model.safetensors"))
         tensors["question_encoder.bert_model.encoder.layer.0.output.dense.bias"] = nil
         tensors["question_encoder.bert_model.encoder.layer.1.output.dense.bias"] = try Tensor.zeros([5])
         tensors["question_encoder.surprise"] = try Tensor.zeros([1])
-        try Safetensors.write(tensors.map { ($0.key, $0.value) }, to: dir.appendingPathComponent("model.safetensors"))
+        try SafeTensors.write(tensors, to: dir.appendingPathComponent("model.safetensors"))
         XCTAssertThrowsError(try DPREncoder.load(from: dir)) { error in
             let e = error as? StateDictError
             XCTAssertEqual(e?.missing, ["question_encoder.bert_model.encoder.layer.0.output.dense.bias"])
@@ -101,14 +114,14 @@ final class CheckpointTests: XCTestCase {
         let dir = try tempDir()
         let q = try DPREncoder.load(from: ModelFixture.folder("dpr_question"))
         try q.save(to: dir)
-        let tensors = try Safetensors.read(dir.appendingPathComponent("model.safetensors")).tensors
+        let tensors = try SafeTensors.read(dir.appendingPathComponent("model.safetensors"))
         var renamed: [(String, Tensor)] = tensors.map { key, t in
             var k = String(key.dropFirst("question_encoder.".count))
             if k.hasSuffix("LayerNorm.weight") { k = String(k.dropLast(6)) + "gamma" }
             return (k, t)
         }
         renamed.append(("bert_model.pooler.dense.bias", try Tensor.zeros([32])))
-        try Safetensors.write(renamed, to: dir.appendingPathComponent("model.safetensors"))
+        try SafeTensors.write(Dictionary(uniqueKeysWithValues: renamed), to: dir.appendingPathComponent("model.safetensors"))
         let q2 = try DPREncoder.load(from: dir)
         let ids = try ModelFixture("dpr").ints("input_ids")
         XCTAssertEqual(try q2(inputIds: ids).pooled.scalars, try q(inputIds: ids).pooled.scalars)

@@ -12,7 +12,7 @@ struct ModelFixture {
     init(_ name: String) throws {
         let dir = RepoPaths.url("test_dir/fixtures/models")
         json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("\(name).json"))) as? [String: Any])
-        tensors = try Safetensors.read(dir.appendingPathComponent("\(name).safetensors")).tensors
+        tensors = try SafeTensors.read(dir.appendingPathComponent("\(name).safetensors"))
     }
 
     static func folder(_ name: String) -> URL { RepoPaths.url("test_dir/fixtures/models/\(name)") }

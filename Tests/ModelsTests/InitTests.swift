@@ -38,11 +38,11 @@ final class InitTests: XCTestCase {
     func testParameterCountsMatchCheckpointSizes() throws {
         for name in ["dpr_question", "dpr_ctx", "dpr_question_proj"] {
             let m = try DPREncoder.load(from: ModelFixture.folder(name))
-            let file = try Safetensors.read(ModelFixture.folder(name).appendingPathComponent("model.safetensors")).tensors
+            let file = try SafeTensors.read(ModelFixture.folder(name).appendingPathComponent("model.safetensors"))
             XCTAssertEqual(m.parameterCount, file.values.reduce(0) { $0 + $1.count }, name)
         }
         let g = try BartModel.load(from: ModelFixture.folder("bart"))
-        let file = try Safetensors.read(ModelFixture.folder("bart").appendingPathComponent("model.safetensors")).tensors
+        let file = try SafeTensors.read(ModelFixture.folder("bart").appendingPathComponent("model.safetensors"))
         XCTAssertEqual(g.parameterCount, file.values.reduce(0) { $0 + $1.count } - g.config.vocabSize, "minus the final_logits_bias buffer")
     }
 

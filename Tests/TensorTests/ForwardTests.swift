@@ -84,6 +84,20 @@ final class ForwardTests: XCTestCase {
         }
     }
 
+    /// exp underflows to exactly 0 (never a denormal: those slow BLAS down ~10x) and overflows to inf.
+    func testExpUnderflowIsZeroAndOverflowIsInfinite() throws {
+        let x = try Tensor(shape: [20], scalars: [-10000, -200, -104, -90, -87.4, 89, 1000, .infinity, -.infinity, .nan] + [Float](repeating: -1e9, count: 10))
+        let y = x.exp().scalars
+        XCTAssertEqual(Array(y[0..<5]), [0, 0, 0, 0, 0])
+        XCTAssertEqual(Array(y[5..<8]), [.infinity, .infinity, .infinity])
+        XCTAssertEqual(y[8], 0)
+        XCTAssertTrue(y[9].isNaN)
+        XCTAssertTrue(y.allSatisfy { $0 == 0 || $0.isNaN || $0.isInfinite || $0.isNormal })
+        // Masked attention logits give exact zeros, not denormals.
+        let p = try Tensor(shape: [1, 3], scalars: [0, 1, -10000]).softmax(dim: -1).scalars
+        XCTAssertEqual(p[2], 0)
+    }
+
     /// Naive [.., M, K] x [.., K, N] with explicit transposes, in Double.
     func naiveMatmul(_ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) -> [Double] {
         let (a0, a1) = (a.shape[a.rank - 2], a.shape[a.rank - 1]), (b0, b1) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
@@ -159,6 +173,19 @@ final class ForwardTests: XCTestCase {
         let (values, indices) = try Tensor(shape: [2, 4], scalars: [1, 5, 3, 5, 0, -1, 2, 9]).topK(2)
         XCTAssertEqual(values.scalars, [5, 5, 9, 2])
         XCTAssertEqual(indices.scalars, [1, 3, 3, 2])
+        // Small-k selection and full sort agree with a reference ranking, along any dim.
+        let r = try randn([3, 200, 2])
+        for k in [0, 1, 5, 40, 200] {
+            let (v, ix) = try r.topK(k, dim: 1)
+            XCTAssertEqual(v.shape, [3, k, 2])
+            for o in 0..<3 { for i in 0..<2 {
+                let column = (0..<200).map { r.scalars[(o * 200 + $0) * 2 + i] }
+                let ref = column.indices.sorted { column[$0] > column[$1] || (column[$0] == column[$1] && $0 < $1) }.prefix(k)
+                XCTAssertEqual((0..<k).map { ix.scalars[(o * k + $0) * 2 + i] }, Array(ref))
+                XCTAssertEqual((0..<k).map { v.scalars[(o * k + $0) * 2 + i] }, ref.map { column[$0] })
+            } }
+        }
+        XCTAssertEqual(try r.argmax(dim: 1).shape, [3, 2])
     }
 
     func testShapeErrorsNameOpAndShapes() throws {

@@ -24,6 +24,13 @@ final class BehaviourTests: XCTestCase {
         XCTAssertEqual(try tok.decode(its, skipSpecialTokens: false, cleanUpTokenizationSpaces: false), "[CLS] it ' s [SEP]")
     }
 
+    func testDescriptionAndBatchDecode() throws {
+        XCTAssertEqual(tok.description, "Tokenizer(WordPiece, 30522 ids)")
+        XCTAssertEqual(Self.bpe.description, "Tokenizer(byte-level BPE, 6000 ids)")
+        let b = try tok.encodeBatch(["Hello there!", "hi"], padding: .longest)
+        XCTAssertEqual(try tok.decodeBatch(b.ids), ["hello there!", "hi"])
+    }
+
     func testPairTruncationOddBudget() {
         // A = 5 tokens, B = 3 tokens. maxLength 9 -> budget 6 -> 3 + 3; maxLength 8 -> budget 5 -> 3 + 2.
         let a = "a b c d e", b = "f g h"
@@ -68,5 +75,29 @@ final class BehaviourTests: XCTestCase {
         // Invalid UTF-8 from a cut multi-byte character decodes to U+FFFD.
         let euro = Self.bpe.encode("€", addSpecialTokens: false).ids
         if euro.count > 1 { XCTAssertEqual(try Self.bpe.decode(Array(euro.prefix(1))), "\u{FFFD}") }
+    }
+}
+
+extension BehaviourTests {
+    /// BART's real tokenizer.json marks `<mask>` `normalized: true`; with no normalizer it must match the
+    /// same way as a raw-text token.
+    func testNormalizedSpecialTokensWithoutNormalizer() throws {
+        let url = ParityFixture.directory.appendingPathComponent("bpe/tokenizer.json")
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        json["added_tokens"] = (json["added_tokens"] as! [[String: Any]]).map { t in
+            var t = t
+            t["normalized"] = true
+            return t
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-bpe-norm-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: json).write(to: dir.appendingPathComponent("tokenizer.json"))
+        let normalized = try Tokenizer.load(from: dir)
+        XCTAssertEqual(normalized.encode("word <mask> word").ids, [0, 91, 484, 4, 2271, 2])  // from HF tokenizers 0.23
+        XCTAssertEqual(normalized.encode("<s>hi</s> <pad>").ids, [0, 0, 1410, 2, 225, 1, 2])
+        for text in try ParityFixture("bpe").singles.prefix(300) {
+            XCTAssertEqual(normalized.encode(text).ids, Self.bpe.encode(text).ids, text)
+        }
     }
 }

@@ -18,7 +18,7 @@ enum HFFolder {
             throw ModelError.checkpoint("\(folder.path) has no model.safetensors" +
                                         (hasPickle ? " (only pytorch_model.bin, a pickle Ragtime does not read; convert it with safetensors)" : ""))
         }
-        return try Safetensors.read(url).tensors
+        return try SafeTensors.read(url)
     }
 
     /// Applies the generic ignore and rename rules; `ignoredSuffixes` are matched at the end of a key.
@@ -48,7 +48,7 @@ enum HFFolder {
         config["transformers_version"] = "5.24.0"
         try writeConfigJSON(config, to: configURL(folder))
         for (name, json) in extraJSON { try writeConfigJSON(json, to: folder.appendingPathComponent(name)) }
-        try Safetensors.write(module.stateDict(), to: weightsURL(folder))
+        try SafeTensors.write(Dictionary(uniqueKeysWithValues: module.stateDict().map { ($0.name, $0.tensor) }), to: weightsURL(folder))
     }
 }
 

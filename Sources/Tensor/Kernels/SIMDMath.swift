@@ -4,9 +4,11 @@
 typealias V16 = SIMD16<Float>
 
 @inlinable @inline(__always)
-func vexp(_ x: SIMD16<Float>) -> SIMD16<Float> {
+func vexp(_ input: SIMD16<Float>) -> SIMD16<Float> {
     // exp(x) = 2^n * exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2].
-    let x = x.clamped(lowerBound: SIMD16(repeating: -87.33), upperBound: SIMD16(repeating: 88.72))
+    // Below -87.33 the result is exactly 0 (no denormals: they make later BLAS calls ~10x slower),
+    // above 88.72 it is +inf.
+    let x = vmin(vmax(input, SIMD16(repeating: -87.33)), SIMD16(repeating: 88.72))
     let magic = SIMD16<Float>(repeating: 12582912)  // 1.5 * 2^23: adding it rounds to an integer
     let shifted = x * 1.44269504088896341 + magic
     let n = shifted - magic
@@ -22,13 +24,20 @@ func vexp(_ x: SIMD16<Float>) -> SIMD16<Float> {
     p = p * (r * r) + r + 1
     let ni = unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000
     let scale = unsafeBitCast((ni &+ 127) &<< 23, to: SIMD16<Float>.self)
-    return p * scale
+    return (p * scale).replacing(with: 0, where: input .< -87.33).replacing(with: .infinity, where: input .> 88.72)
 }
 
 @inlinable @inline(__always)
 func vabs(_ x: SIMD16<Float>) -> SIMD16<Float> {
     unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
 }
+
+/// Lane-wise max/min without the generic `pointwiseMax` (which is not specialised across modules).
+/// NaN in `a` propagates for vmax/vmin (`b` is chosen only when the comparison holds).
+@inlinable @inline(__always)
+func vmax(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: b, where: b .> a) }
+@inlinable @inline(__always)
+func vmin(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: b, where: b .< a) }
 
 /// erf via Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), odd-symmetric.
 @inlinable @inline(__always)
@@ -88,7 +97,7 @@ enum RowKernels {
         var i = 0
         let raw = UnsafeRawPointer(x)
         while i + 16 <= n {
-            acc = pointwiseMax(acc, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            acc = vmax(acc, raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
             i += 16
         }
         var m = acc.max()

@@ -170,7 +170,7 @@ private enum SigmoidFn: UnaryFn {
     @inline(__always) static func s(_ x: Float) -> Float { ssigmoid(x) }
 }
 private enum ReluFn: UnaryFn {
-    @inline(__always) static func v(_ x: V16) -> V16 { pointwiseMax(x, V16(repeating: 0)) }
+    @inline(__always) static func v(_ x: V16) -> V16 { vmax(x, V16(repeating: 0)) }
     @inline(__always) static func s(_ x: Float) -> Float { Swift.max(x, 0) }
 }
 /// gelu(x) = x Φ(x), Φ(x) = (1 + erf(x / √2)) / 2 (exact, as PyTorch's default).

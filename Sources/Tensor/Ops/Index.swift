@@ -145,14 +145,38 @@ extension Tensor {
         let values = Tensor(uninitialized: outShape)
         var indices = [Int](repeating: 0, count: outer * k * inner)
         var order = [Int](repeating: 0, count: n)
+        var best = [Int]()
+        best.reserveCapacity(k + 1)
         for o in 0..<outer {
             for i in 0..<inner {
                 let src = base + o * n * inner + i
-                for j in 0..<n { order[j] = j }
-                order.sort { src[$0 * inner] > src[$1 * inner] || (src[$0 * inner] == src[$1 * inner] && $0 < $1) }
-                for j in 0..<k {
-                    values.base[(o * k + j) * inner + i] = src[order[j] * inner]
-                    indices[(o * k + j) * inner + i] = order[j]
+                // a precedes b: larger value first, lower index on ties; NaN ranks below everything.
+                func precedes(_ a: Int, _ b: Int) -> Bool {
+                    let (x, y) = (src[a * inner], src[b * inner])
+                    if x.isNaN || y.isNaN { return !x.isNaN && y.isNaN || (x.isNaN && y.isNaN && a < b) }
+                    return x > y || (x == y && a < b)
+                }
+                let picked: ArraySlice<Int>
+                if k == 0 {
+                    picked = []
+                } else if k <= 32 {
+                    // Insertion into a sorted buffer of the best k: O(n) for the usual small k.
+                    best.removeAll(keepingCapacity: true)
+                    for j in 0..<n where best.count < k || precedes(j, best[best.count - 1]) {
+                        var pos = best.count
+                        while pos > 0 && precedes(j, best[pos - 1]) { pos -= 1 }
+                        best.insert(j, at: pos)
+                        if best.count > k { best.removeLast() }
+                    }
+                    picked = best[...]
+                } else {
+                    for j in 0..<n { order[j] = j }
+                    order.sort(by: precedes)
+                    picked = order[0..<k]
+                }
+                for (j, idx) in picked.enumerated() {
+                    values.base[(o * k + j) * inner + i] = src[idx * inner]
+                    indices[(o * k + j) * inner + i] = idx
                 }
             }
         }

@@ -55,7 +55,7 @@ enum ReduceKernel {
                         while i + 16 <= n { dst.store16(dst.load16(i) + row.load16(i), i); i += 16 }
                         while i < n { dst[i] += row[i]; i += 1 }
                     } else {
-                        while i + 16 <= n { dst.store16(pointwiseMax(dst.load16(i), row.load16(i)), i); i += 16 }
+                        while i + 16 <= n { dst.store16(vmax(dst.load16(i), row.load16(i)), i); i += 16 }
                         while i < n { dst[i] = Swift.max(dst[i], row[i]); i += 1 }
                     }
                 }

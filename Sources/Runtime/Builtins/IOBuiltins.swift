@@ -1,0 +1,48 @@
+import Foundation
+
+/// The `io` namespace: text files and directory listings. Relative paths are relative to the
+/// current directory.
+enum IOBuiltins {
+    static var table: BuiltinTable {
+        BuiltinTable(namespaces: [NamespaceTable("io", doc: "read and write text files, list folders", functions: [
+            Builtin("read_text", [Param("path")], "read_text(path) -> String: a whole UTF-8 file") { args in
+                .string(try read(try args.string("path"), args.function))
+            },
+            Builtin("read_lines", [Param("path")], "read_lines(path) -> List of Strings without newlines") { args in
+                var lines = try read(try args.string("path"), args.function).components(separatedBy: "\n")
+                if lines.last == "" { lines.removeLast() }
+                return .list(lines.map { .string($0) })
+            },
+            Builtin("write_text", [Param("path"), Param("text")],
+                    "write_text(path, text): write (replace) a UTF-8 file atomically") { args in
+                let path = try args.string("path")
+                do {
+                    try (try args.string("text")).write(toFile: path, atomically: true, encoding: .utf8)
+                } catch {
+                    throw RuntimeError("\(args.function): cannot write \(path): \(error.localizedDescription)")
+                }
+                return .null
+            },
+            Builtin("list_files", [Param("dir")], "list_files(dir) -> List of names in the folder, sorted") { args in
+                let dir = try args.string("dir")
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {
+                    throw RuntimeError("\(args.function): cannot list \(dir): no such folder")
+                }
+                return .list(names.sorted().map { .string($0) })
+            },
+            Builtin("exists", [Param("path")], "exists(path) -> Bool: a file or folder is there") { args in
+                .bool(FileManager.default.fileExists(atPath: try args.string("path")))
+            },
+        ])])
+    }
+
+    private static func read(_ path: String, _ function: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RuntimeError("\(function): cannot read \(path): no such file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RuntimeError("\(function): \(path) is not UTF-8 text")
+        }
+        return text
+    }
+}

@@ -1,0 +1,87 @@
+"""PyTorch peer of RagtimeBench's tensor suite (same sitting, same sizes; 2 threads).
+
+    /work/venv/bin/python scripts/bench/tensor_layer.py
+
+sgemm GFLOPS at 512x768x768 and 2048x768x3072, then forward and forward+backward of one post-norm
+BERT layer (HF BertLayer without dropout, exact GELU, LayerNorm eps 1e-12) at BERT-base and MiniLM
+sizes, batch 8, sequence 128, medians of 5 runs after a warm-up. FLOPs counted as in the Swift bench.
+"""
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+
+def median_seconds(runs, fn):
+    fn()
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def layer(x, mask, p, heads):
+    b, t, h = x.shape
+    dh = h // heads
+
+    def heads_first(y):
+        return y.view(b, t, heads, dh).permute(0, 2, 1, 3)
+
+    q = heads_first(F.linear(x, p["q.w"], p["q.b"]))
+    k = heads_first(F.linear(x, p["k.w"], p["k.b"]))
+    v = heads_first(F.linear(x, p["v.w"], p["v.b"]))
+    scores = q @ k.transpose(-1, -2) / dh ** 0.5 + mask
+    ctx = (scores.softmax(-1) @ v).permute(0, 2, 1, 3).reshape(b, t, h)
+    att = F.layer_norm(F.linear(ctx, p["o.w"], p["o.b"]) + x, (h,), p["ln1.w"], p["ln1.b"], 1e-12)
+    inter = F.gelu(F.linear(att, p["i.w"], p["i.b"]))
+    return F.layer_norm(F.linear(inter, p["f.w"], p["f.b"]) + att, (h,), p["ln2.w"], p["ln2.b"], 1e-12)
+
+
+def main():
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}")
+    peak = 0.0
+    for m, k, n in [(512, 768, 768), (2048, 768, 3072)]:
+        a, b = torch.randn(m, k), torch.randn(k, n)
+        s = median_seconds(9, lambda: a @ b)
+        g = 2 * m * n * k / s / 1e9
+        peak = max(peak, g)
+        print(f"sgemm {m}x{k}x{n}: {g:.1f} GFLOPS")
+    batch, seq = 8, 128
+    for name, h, heads, inter in [("BERT-base", 768, 12, 3072), ("MiniLM", 384, 12, 1536)]:
+        p = {}
+        for nm in ["q", "k", "v", "o"]:
+            p[nm + ".w"], p[nm + ".b"] = torch.randn(h, h) * 0.02, torch.zeros(h)
+        p["i.w"], p["i.b"] = torch.randn(inter, h) * 0.02, torch.zeros(inter)
+        p["f.w"], p["f.b"] = torch.randn(h, inter) * 0.02, torch.zeros(h)
+        for ln in ["ln1", "ln2"]:
+            p[ln + ".w"], p[ln + ".b"] = torch.ones(h), torch.zeros(h)
+        for t in p.values():
+            t.requires_grad_(True)
+        x = torch.randn(batch, seq, h, requires_grad=True)
+        mask = torch.zeros(batch, 1, 1, seq)
+        mask[1::2, :, :, seq - 16:] = -10000.0
+        seed = torch.randn(batch, seq, h)
+
+        def fwd():
+            with torch.no_grad():
+                layer(x, mask, p, heads)
+
+        def fwd_bwd():
+            layer(x, mask, p, heads).backward(seed)
+            for t in list(p.values()) + [x]:
+                t.grad = None
+
+        tf, tt = median_seconds(5, fwd), median_seconds(5, fwd_bwd)
+        flops = 2 * batch * seq * (4 * h * h + 2 * h * inter) + 4 * batch * seq * seq * h
+        print(f"{name} layer (b{batch} s{seq} h{h} i{inter}): forward {tf * 1e3:.1f} ms ({flops / tf / 1e9:.1f} GFLOPS), "
+              f"forward+backward {tt * 1e3:.1f} ms ({3 * flops / tt / 1e9:.1f} GFLOPS, {100 * 3 * flops / tt / 1e9 / peak:.0f}% of sgemm peak {peak:.1f})")
+
+
+if __name__ == "__main__":
+    main()
