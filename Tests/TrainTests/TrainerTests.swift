@@ -195,7 +195,7 @@ final class TrainerTests: XCTestCase {
         _ = try t.fit(batch: TinyMLP.batch) { b in Thread.sleep(forTimeInterval: 0.01); return try m.loss(b) }
         t.finishRefresh()
         XCTAssertFalse(r.isBusy)
-        XCTAssertGreaterThanOrEqual(t.state.refreshLog.count, 2)
+        XCTAssertGreaterThanOrEqual(t.state.refreshLog.count, 1)   // timing-dependent beyond the first (trigger rule: testRefreshTriggerRule)
         XCTAssertEqual(installed.count, t.state.refreshLog.count)
         XCTAssertTrue(t.state.refreshLog.allSatisfy { $0.error == nil && $0.endStep >= $0.startStep })
         XCTAssertTrue(messages.contains { $0.hasPrefix("KB refresh started at step") })
