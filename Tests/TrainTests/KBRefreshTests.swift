@@ -1,5 +1,7 @@
 import Foundation
 import KB
+import Models
+import Tokenizers
 import TestSupport
 import Train
 import XCTest
@@ -61,5 +63,28 @@ final class KBRefreshTests: XCTestCase {
         let bad = try XCTUnwrap(failing.poll(step: 21))
         XCTAssertTrue(bad.error?.contains("no passages") ?? false, "\(bad)")
         XCTAssertTrue(current === installed)
+    }
+}
+
+final class DPRPassageEncoderTests: XCTestCase {
+    /// The fixture KB embeddings (kb_encoder, eval mode, ctx tokenizer; rag.json → kb.embeddings) reproduced.
+    func testMatchesReferenceKBEmbeddings() throws {
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: RepoPaths.url("test_dir/fixtures/rag/rag.json"))) as! [String: Any]
+        let ref = (json["kb"] as! [String: Any])["embeddings"] as! [[Double]]
+        let kbEncoder = try DPREncoder.load(from: RepoPaths.url("test_dir/fixtures/rag/kb_encoder"))
+        kbEncoder.train()
+        let tok = try Tokenizer.load(from: RepoPaths.url("test_dir/fixtures/rag/tokenizers/dpr"))
+        let snap = try DPRPassageEncoder.snapshot(of: kbEncoder)
+        XCTAssertTrue(kbEncoder.isTraining, "the live encoder keeps its mode")
+        XCTAssertFalse(snap.isTraining)
+        let enc = try DPRPassageEncoder(encoder: snap, tokenizer: tok, fingerprint: "kb_encoder")
+        let kb = try KnowledgeBase.fromRaw(RepoPaths.url("test_dir/dummy-kb/my_knowledge_dataset.csv"))
+        let fresh = try KBRefresh.rebuild(passages: kb.passages, manifest: kb.manifest, encoder: enc, index: .flat)
+        let got = try XCTUnwrap(fresh.embeddings)
+        XCTAssertEqual(got.count, 6 * 32)
+        let maxErr = zip(got, ref.flatMap { $0 }).map { abs(Double($0) - $1) }.max()!
+        XCTAssertLessThan(maxErr, 1e-4)
+        let q = try DPREncoder.load(from: RepoPaths.url("test_dir/fixtures/rag/question_encoder"))
+        XCTAssertThrowsError(try DPRPassageEncoder(encoder: q, tokenizer: tok, fingerprint: "q"))
     }
 }
