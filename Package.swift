@@ -29,6 +29,8 @@ let package = Package(
         .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
         // Layer 4: knowledge base (encoding goes through `PassageEncoder`; embeddings via Tensor's safetensors).
         .target(name: "KB", dependencies: ["Index", "Tensor"]),
+        // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).
+        .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
         // Layer 6-8: the language.
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "Models", "NN", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),
     ]

@@ -70,7 +70,7 @@ public final class LayerNorm: Module {
 /// Holds its own RNG so a seeded model drops the same units on every run.
 public final class Dropout: Module {
     public let p: Float
-    let generator: RNG
+    public let generator: RNG
 
     public init(p: Float, generator: RNG) {
         precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1), got \(p)")

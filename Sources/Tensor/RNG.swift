@@ -56,6 +56,26 @@ public final class RNG: RandomNumberGenerator, @unchecked Sendable {
 
     /// True with probability `p`.
     public func bernoulli(_ p: Float) -> Bool { uniform() < p }
+
+    /// The complete generator state (the four xoshiro words and the cached Box-Muller sample), for
+    /// resumable checkpoints: `b.state = a.state` makes `b` continue exactly where `a` is.
+    public struct State: Equatable, Sendable {
+        public var words: [UInt64]
+        public var spareNormal: Double?
+        public init(words: [UInt64], spareNormal: Double?) {
+            precondition(words.count == 4, "RNG.State needs 4 words, got \(words.count)")
+            self.words = words
+            self.spareNormal = spareNormal
+        }
+    }
+
+    public var state: State {
+        get { State(words: [s.0, s.1, s.2, s.3], spareNormal: spareNormal) }
+        set {
+            s = (newValue.words[0], newValue.words[1], newValue.words[2], newValue.words[3])
+            spareNormal = newValue.spareNormal
+        }
+    }
 }
 
 #if canImport(Glibc)

@@ -1,0 +1,28 @@
+import KB
+
+/// The background half of the end-to-end KB refresh (rag-spec §6.7): re-encode every passage with a
+/// snapshot of the context encoder, in `shards` contiguous shards (the datasets shard rule; run one after
+/// the other here, merged in shard order — the seed's filesystem order is not copied), then build a fresh
+/// index. Returns a new `KnowledgeBase`; the live one is never touched, so training keeps retrieving from
+/// it until the trainer installs the result at a step boundary (see `BackgroundRefresh`).
+///
+///     let refresh = BackgroundRefresh(
+///         snapshot: { (passages: kb.passages, manifest: kb.manifest, encoder: try ctxEncoderCopy()) },
+///         build: { s in try KBRefresh.rebuild(passages: s.passages, manifest: s.manifest, encoder: s.encoder) },
+///         install: { newKB in retriever.kb = newKB })
+public enum KBRefresh {
+    public static func rebuild(passages: [Passage], manifest: KBManifest, encoder: PassageEncoder, batchSize: Int = 16,
+                               shards: Int = 1, index: KBIndexKind = .hnsw(), threads: Int? = nil,
+                               isCancelled: (() -> Bool)? = nil) throws -> KnowledgeBase {
+        guard !passages.isEmpty else { throw TrainError.data("KB refresh: the knowledge base has no passages") }
+        let parts = try (0..<shards).map { i in
+            try PassageEncoding.encode(passages, with: encoder, batchSize: batchSize, shard: try Shard(index: i, count: shards),
+                                       isCancelled: isCancelled)
+        }
+        let merged = try PassageEncoding.merge(parts)
+        let fresh = KnowledgeBase(passages: passages, manifest: manifest)
+        try fresh.setEmbeddings(merged.embeddings, dimension: merged.dimension, fingerprint: merged.fingerprint)
+        try fresh.buildIndex(index, threads: threads)
+        return fresh
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// The training progress line (step, loss, learning rate, steps/s, ETA), written to an injected sink
+/// every `every` optimizer steps. The clock is injected too (seconds, monotonic) so output is testable.
+///
+///     let p = TrainingProgress(totalSteps: 120, every: 10, sink: { print($0) })
+///     p.update(step: 10, loss: 3.21, learningRate: 3e-5)   // "step 10/120 | loss 3.2100 | lr 3.00e-05 | 2.41 steps/s | ETA 0:45"
+public final class TrainingProgress {
+    public let totalSteps: Int?
+    public let every: Int
+    private let sink: (String) -> Void
+    private let clock: () -> Double
+    private var start: (time: Double, step: Int)?
+
+    public init(totalSteps: Int?, every: Int = 1, sink: @escaping (String) -> Void,
+                clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }) {
+        self.totalSteps = totalSteps
+        self.every = max(1, every)
+        self.sink = sink
+        self.clock = clock
+    }
+
+    /// Starts the rate measurement at `step` (the first step of this run; after a resume, the resumed step).
+    public func begin(step: Int) { start = (clock(), step) }
+
+    public func update(step: Int, loss: Double, learningRate: Double) {
+        if start == nil { begin(step: step - 1) }
+        guard step % every == 0 || step == totalSteps else { return }
+        let elapsed = clock() - start!.time
+        let done = step - start!.step
+        let rate = elapsed > 0 && done > 0 ? Double(done) / elapsed : nil
+        sink(Self.format(step: step, totalSteps: totalSteps, loss: loss, learningRate: learningRate, stepsPerSecond: rate))
+    }
+
+    /// `step 10/120 | loss 3.2100 | lr 3.00e-05 | 2.41 steps/s | ETA 0:45` (ETA and rate `--` when unknown).
+    public static func format(step: Int, totalSteps: Int?, loss: Double, learningRate: Double, stepsPerSecond: Double?) -> String {
+        var parts = ["step \(step)" + (totalSteps.map { "/\($0)" } ?? ""),
+                     "loss " + String(format: "%.4f", loss),
+                     "lr " + String(format: "%.2e", learningRate)]
+        parts.append(stepsPerSecond.map { String(format: "%.2f steps/s", $0) } ?? "-- steps/s")
+        if let total = totalSteps, let r = stepsPerSecond, r > 0 {
+            parts.append("ETA " + duration(Double(max(0, total - step)) / r))
+        } else {
+            parts.append("ETA --")
+        }
+        return parts.joined(separator: " | ")
+    }
+
+    /// `m:ss`, or `h:mm:ss` from one hour.
+    public static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

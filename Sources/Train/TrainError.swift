@@ -1,0 +1,16 @@
+/// Problems of the training pipeline; every message names the file, line or setting at fault.
+public enum TrainError: Error, CustomStringConvertible, Equatable {
+    case data(String)
+    case config(String)
+    case checkpoint(String)
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .data(let m): return "training data: \(m)"
+        case .config(let m): return "training options: \(m)"
+        case .checkpoint(let m): return "checkpoint: \(m)"
+        case .io(let m): return m
+        }
+    }
+}
