@@ -27,8 +27,8 @@ let package = Package(
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
-        // Layer 4: knowledge base (for now over Index only; encoding goes through `PassageEncoder`).
-        .target(name: "KB", dependencies: ["Index"]),
+        // Layer 4: knowledge base; conforms to Models' `Retriever`, encodes with `DPRPassageEncoder`.
+        .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers"]),
         // Layer 6-8: the language.
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index"]),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
@@ -43,6 +43,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
+        .testTarget(name: "RAGTests", dependencies: ["KB", "Models", "Index", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
     ]
 )
