@@ -69,6 +69,7 @@ open class RagForGeneration: Module {
         self.questionTokenizer = questionTokenizer
         self.generatorTokenizer = generatorTokenizer
         super.init()
+        eval()
     }
 
     override open var entries: [ModuleEntry] {
