@@ -56,7 +56,12 @@ func runRAGBenchmarks() throws {
             loss = try l.item()
             rag.zeroGrad()
         }
-        print(String(format: "%-33@ %12.3f %14.3f", s.name as NSString, step, loss))
+        let retrieval = try ragMedian(reps: s.reps) {
+            let qv = try Tensor.withNoGrad { try rag.encodeQuestions(inputIds: ids, attentionMask: mask) }
+            _ = try rag.retrieve(inputIds: ids, questionPooled: qv)
+        }
+        print(String(format: "%-33@ %12.3f %14.3f   (question encoding + retrieval + tokenization: %.3f s)",
+                     s.name as NSString, step, loss, retrieval))
     }
 }
 
