@@ -31,6 +31,7 @@ func runRAGBenchmarks() throws {
         var c = BertConfig()
         c.vocabSize = dpr.vocabSize; c.hiddenSize = s.hidden; c.numHiddenLayers = s.layers
         c.numAttentionHeads = s.heads; c.intermediateSize = s.ff; c.padTokenId = 0
+        c.hiddenDropoutProb = 0; c.attentionProbsDropoutProb = 0    // dropout off, as the peer
         var g = BartConfig()
         g.vocabSize = bart.vocabSize; g.dModel = s.dModel; g.encoderLayers = s.bartLayers; g.decoderLayers = s.bartLayers
         g.encoderAttentionHeads = s.bartHeads; g.decoderAttentionHeads = s.bartHeads
