@@ -74,3 +74,27 @@ final class RAGGenerationTests: XCTestCase {
         XCTAssertNotEqual(steps.map { $0.candidates[$0.chosen[0]] }, try ids("rag_sequence_beam4"))
     }
 }
+
+/// Generation parameters beyond the fixture's calls: num_return_sequences, min_length, validation.
+final class RAGGenerationParameterTests: XCTestCase {
+    func testReturnSequencesAndMinLength() throws {
+        let f = try RAGGenerationTests.fixture.get()
+        let m = try f.model(RagTokenForGeneration.self, endToEnd: false)
+        let best = try XCTUnwrap(try f.section("generation.rag_token_beam4")["ids"] as? [[Int]])
+        let two = try m.generate(inputIds: f.inputIds, attentionMask: f.attentionMask,
+                                 config: m.generationConfig(maxLength: 10, numBeams: 4, numReturnSequences: 2))
+        XCTAssertEqual(two.count, 6)
+        XCTAssertEqual([two[0], two[2], two[4]], best, "the first of each question's returned sequences is the beam-4 winner")
+        for i in 0..<3 { XCTAssertNotEqual(two[2 * i], two[2 * i + 1]) }
+        // Greedy row 0 ends at position 6 (`[2,477,175,208,175,208,2,…]`); min_length 9 forbids eos before position 9.
+        let greedy = try m.generate(inputIds: f.inputIds, attentionMask: f.attentionMask,
+                                    config: m.generationConfig(maxLength: 10, minLength: 9, numBeams: 1))
+        for row in greedy { XCTAssertFalse(row.prefix(9).dropFirst().contains(2), "\(row)") }
+        XCTAssertThrowsError(try m.generate(inputIds: f.inputIds, config: m.generationConfig(numBeams: 2, numReturnSequences: 3)))
+        let seq = try f.model(RagSequenceForGeneration.self, endToEnd: false)
+        let out = try seq.generate(inputIds: f.inputIds, attentionMask: f.attentionMask,
+                                   config: seq.generationConfig(maxLength: 4, numBeams: 2, numReturnSequences: 2))
+        XCTAssertEqual(out.count, 6)
+        XCTAssertTrue(out.allSatisfy { $0.count == 4 && $0.first == 2 })
+    }
+}
