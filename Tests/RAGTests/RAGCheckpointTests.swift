@@ -51,3 +51,17 @@ final class RAGCheckpointTests: XCTestCase {
         assertRelative(try endToEndLoss(back, f), 243.863174, 1e-5, "Ragtime-saved checkpoint, reloaded")
     }
 }
+
+extension RAGCheckpointTests {
+    func testComposeFromQuestionEncoderAndGeneratorFolders() throws {
+        let f = try RAGFixture()
+        let m = try RagSequenceForGeneration.compose(
+            questionEncoder: RAGFixture.dir.appendingPathComponent("question_encoder"),
+            generator: RAGFixture.dir.appendingPathComponent("generator"), retriever: f.kb,
+            questionTokenizer: f.dprTokenizer, generatorTokenizer: f.bartTokenizer) { $0.labelSmoothing = 0.1; $0.reduceLoss = true }
+        XCTAssertEqual(m.config.nDocs, 5)
+        XCTAssertEqual(m.config.maxCombinedLength, 300)
+        let loss = try Tensor.withNoGrad { try XCTUnwrap(try m(inputIds: f.inputIds, attentionMask: f.attentionMask, labels: f.labels).loss).item() }
+        assertRelative(loss, 259.456787, 1e-5, "composed RAG-sequence loss (config reduce_loss, ε 0.1)")
+    }
+}

@@ -92,3 +92,20 @@ extension RagForGeneration {
         return model
     }
 }
+
+extension RagForGeneration {
+    /// `from_pretrained_question_encoder_generator` (rag-spec.md §3.12): a DPR question encoder folder and a
+    /// BART folder composed into a RAG model whose config is the defaults of §3.1 with `configure` applied
+    /// (e.g. `{ $0.labelSmoothing = 0.1 }`). Tokenizers are read from the same folders unless given.
+    public static func compose(questionEncoder qFolder: URL, generator gFolder: URL, retriever: (any Retriever)?,
+                               questionTokenizer: Tokenizer? = nil, generatorTokenizer: Tokenizer? = nil,
+                               configure: (inout RagConfig) -> Void = { _ in }) throws -> Self {
+        let q = try DPREncoder.load(from: qFolder, kind: .question)
+        let g = try BartModel.load(from: gFolder)
+        var config = RagConfig(questionEncoder: q.config, generator: g.config)
+        configure(&config)
+        return try Self(config: config, questionEncoder: q, generator: g, retriever: retriever,
+                        questionTokenizer: try questionTokenizer ?? Tokenizer.load(from: qFolder),
+                        generatorTokenizer: try generatorTokenizer ?? Tokenizer.load(from: gFolder))
+    }
+}
