@@ -134,4 +134,20 @@ final class RAGForwardTests: XCTestCase {
             }
         }
     }
+
+    /// `do_marginalize` returns the marginal log-probs `[B, T, V]` as logits (rag-spec §3.5).
+    func testDoMarginalizeReturnsMarginalLogProbs() throws {
+        let f = try f
+        let m = try f.model(RagTokenForGeneration.self, endToEnd: false)
+        m.config.doMarginalize = true
+        let out = try Tensor.withNoGrad { try m(inputIds: f.inputIds, attentionMask: f.attentionMask, labels: f.labels) }
+        XCTAssertEqual(out.logits.shape, [3, 18, 500])
+        let rec = try f.section("rag_token_standard.target_logprobs")
+        let want = try XCTUnwrap(rec["rag_token_target_logprob"] as? [[Double]])
+        let tgt = try XCTUnwrap(rec["shifted_target"] as? [[Int]])
+        let scalars = out.logits.scalars
+        var got: [Float] = []
+        for b in 0..<3 { for t in 0..<18 { got.append(scalars[(b * 18 + t) * 500 + tgt[b][t]]) } }
+        XCTAssertLessThanOrEqual(maxAbsDiff(got, want.flatMap { $0.map(Float.init) }), 1e-3)
+    }
 }

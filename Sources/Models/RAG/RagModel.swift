@@ -38,7 +38,13 @@ public struct RagOutput {
 /// `rag.generator.*` (BART names), and after `setContextEncoderForTraining`
 /// `rag.ctx_encoder.ctx_encoder.bert_model.*`.
 open class RagForGeneration: Module {
-    public internal(set) var config: RagConfig
+    /// RAG settings (§3.1). The sub-configs always mirror the modules' own configs (kept on assignment).
+    public var config: RagConfig {
+        didSet {
+            config.questionEncoder = questionEncoder.config
+            config.generator = generator.config
+        }
+    }
     public let questionEncoder: DPREncoder
     public let generator: BartModel
     public var retriever: (any Retriever)?
