@@ -27,15 +27,15 @@ let package = Package(
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
-        // Layer 4: knowledge base (encoding goes through `PassageEncoder`; embeddings via Tensor's safetensors).
-        .target(name: "KB", dependencies: ["Index", "Tensor"]),
+        // Layer 4: knowledge base; conforms to Models' `Retriever`, encodes with `DPRPassageEncoder`.
+        .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers"]),
         // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).
         .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
         // Layer 6-8: the language.
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
-        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models"], swiftSettings: optimized),
+        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB"], swiftSettings: optimized),
         // Test support and tests.
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "Models", "NN", "Tensor", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "RAGTests", dependencies: ["KB", "Models", "Index", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),
     ]

@@ -1,5 +1,5 @@
 // RagtimeBench: release-build benchmarks that print their figures (not tests).
-//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, models (default: all)
+//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, models, rag (default: all)
 // Each suite lives in its own file (<Suite>Benchmarks.swift) and prints a table of medians.
 import Foundation
 import Tensor
@@ -11,6 +11,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("tokenizers", runTokenizerBenchmarks),
     ("index", runIndexBenchmarks),
     ("models", runModelsBenchmarks),
+    ("rag", runRAGBenchmarks),
 ]
 
 let requested = Array(CommandLine.arguments.dropFirst())
