@@ -4,31 +4,37 @@ import Tensor
 import Tokenizers
 
 /// A DPR context encoder + its tokenizer as the KB's `PassageEncoder` (rag-spec.md §6.7 step 3, §8.3):
-/// `(title, text)` pairs tokenized with truncation to the tokenizer's `model_max_length` (512 if unset)
-/// and padding to the longest row of the batch; only the ids are passed, so the encoder derives the mask
-/// as `ids != [PAD]`, as the seed does. Runs without recording gradients.
+/// `(title, text)` pairs through the ctx tokenizer (truncation to `maxLength`, default the tokenizer's
+/// `model_max_length` or 512; padding to the longest row of each call); only the ids are passed, so the
+/// encoder derives the mask as `ids != [PAD]` (token types 0), as the seed does; pooled output, no
+/// gradient recording.
+///
+/// The encoder is switched to eval mode (the seed leaves dropout on while re-encoding; §10 recommends
+/// eval), so while training give it a snapshot, never the live encoder:
+///
+///     let snap = try DPRPassageEncoder(encoder: DPRPassageEncoder.snapshot(of: ctx), tokenizer: ctxTok,
+///                                      fingerprint: "ctx@step\(step)")
 public struct DPRPassageEncoder: PassageEncoder {
     public let encoder: DPREncoder
     public let tokenizer: Tokenizer
+    public let maxLength: Int
+    /// Tags the embeddings this encoder produces; by default an FNV-1a 64 hash of every parameter's
+    /// name and bytes at construction time.
     public let fingerprint: String
     public var dimension: Int { encoder.outputDim }
 
-    /// The fingerprint hashes every parameter's bytes (FNV-1a 64) as they are now: re-create the
-    /// encoder wrapper after a training step to tag new embeddings.
-    public init(encoder: DPREncoder, tokenizer: Tokenizer) throws {
+    public init(encoder: DPREncoder, tokenizer: Tokenizer, maxLength: Int? = nil, fingerprint: String? = nil) throws {
         guard encoder.kind == .context else {
             throw KBError.invalidArgument("passages are encoded with a DPR context encoder, got a \(encoder.kind) encoder")
         }
+        guard tokenizer.specialTokenIds.pad == encoder.config.padTokenId else {
+            throw KBError.invalidArgument("ctx tokenizer pad id \(tokenizer.specialTokenIds.pad.map(String.init) ?? "none") differs from the encoder's pad_token_id \(encoder.config.padTokenId)")
+        }
+        encoder.eval()
         self.encoder = encoder
         self.tokenizer = tokenizer
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for (name, t) in encoder.namedParameters() {
-            for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            t.withUnsafeBufferPointer { buf in
-                for x in buf { h = (h ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3 }
-            }
-        }
-        fingerprint = "dpr-ctx-fnv1a64:" + String(h, radix: 16)
+        self.maxLength = maxLength ?? tokenizer.modelMaxLength ?? 512
+        self.fingerprint = fingerprint ?? Self.parameterHash(encoder)
     }
 
     public func encode(titles: [String], texts: [String]) throws -> [Float] {
@@ -36,9 +42,30 @@ public struct DPRPassageEncoder: PassageEncoder {
             throw KBError.invalidArgument("\(titles.count) titles but \(texts.count) texts")
         }
         if titles.isEmpty { return [] }
-        let batch = try tokenizer.encodeBatch(titles, pairs: texts, maxLength: tokenizer.modelMaxLength ?? 512, padding: .longest)
+        let batch = try tokenizer.encodeBatch(titles, pairs: texts, maxLength: maxLength, padding: .longest)
         let width = batch.ids.first?.count ?? 0
         let ids = try IntTensor(shape: [titles.count, width], scalars: batch.ids.flatMap { $0 })
         return try Tensor.withNoGrad { try encoder(inputIds: ids).pooled.scalars }
+    }
+
+    /// A deep copy of `encoder` (same config, copied weights, eval mode) for a background refresh; the
+    /// original keeps training.
+    public static func snapshot(of encoder: DPREncoder) throws -> DPREncoder {
+        let copy = try DPREncoder(kind: encoder.kind, config: encoder.config, seed: 0)
+        try copy.loadStateDict(Dictionary(uniqueKeysWithValues: encoder.stateDict().map { ($0.name, $0.tensor.copied()) }),
+                               source: "snapshot")
+        copy.eval()
+        return copy
+    }
+
+    static func parameterHash(_ encoder: DPREncoder) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (name, t) in encoder.namedParameters() {
+            for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+            t.withUnsafeBufferPointer { buf in
+                for x in buf { h = (h ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3 }
+            }
+        }
+        return "dpr-ctx-fnv1a64:" + String(h, radix: 16)
     }
 }
