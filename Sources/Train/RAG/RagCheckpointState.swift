@@ -21,7 +21,7 @@ public enum RagCheckpointState {
             guard FileManager.default.fileExists(atPath: ctx.path) else {
                 throw TrainError.checkpoint("\(ctxFolder.path) has no model.safetensors: cannot resume the context encoder")
             }
-            for (k, t) in try SafeTensors.read(ctx) { tensors["rag." + k] = t }
+            for (k, t) in try SafeTensors.read(ctx) { tensors["rag.ctx_encoder." + k] = t }
         }
         do { try model.loadStateDict(tensors, source: folder.path) } catch {
             throw TrainError.checkpoint("cannot resume from \(folder.path): \(error)")

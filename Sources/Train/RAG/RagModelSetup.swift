@@ -9,7 +9,7 @@ public enum RagModelSetup {
     /// module is built, so when a rate changes the generator is rebuilt from its config with the overrides
     /// and the current weights copied in (as the seed overrides the config before `from_pretrained`); the
     /// question encoder, retriever, tokenizers and context encoder are carried over. Else `model` itself.
-    public static func apply<M: RagForGeneration>(_ options: RagFineTuneOptions, to model: M, seed: UInt64 = 0) throws -> M {
+    public static func apply(_ options: RagFineTuneOptions, to model: RagForGeneration, seed: UInt64 = 0) throws -> RagForGeneration {
         var g = model.generator.config
         if let v = options.dropout { g.dropout = v }
         if let v = options.attentionDropout { g.attentionDropout = v }
@@ -20,7 +20,7 @@ public enum RagModelSetup {
             let generator = try BartModel(config: g, seed: seed)
             try generator.loadStateDict(Dictionary(uniqueKeysWithValues: model.generator.stateDict().map { ($0.name, $0.tensor.copied()) }),
                                         source: "generator with new dropout settings")
-            out = try M(config: model.config, questionEncoder: model.questionEncoder, generator: generator, retriever: model.retriever,
+            out = try type(of: model).init(config: model.config, questionEncoder: model.questionEncoder, generator: generator, retriever: model.retriever,
                         questionTokenizer: model.questionTokenizer, generatorTokenizer: model.generatorTokenizer)
             out.missingDocuments = model.missingDocuments
             if let ctx = model.contextEncoder { try out.setContextEncoderForTraining(ctx) }
