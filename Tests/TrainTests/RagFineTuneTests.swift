@@ -169,6 +169,33 @@ final class RagFineTuneTests: XCTestCase {
         XCTAssertFalse(rag.isTraining)
     }
 
+    /// A refresh whose build fails (here: a ctx tokenizer whose pad id differs from the encoder's) keeps the
+    /// live KB and its record says why, in both modes; a good one swaps the KB.
+    func testFailedRefreshKeepsTheOldKB() throws {
+        for mode in [RagFineTuneOptions.RefreshMode.background, .synchronous] {
+            let rag = try Self.makeModel()
+            let old = try XCTUnwrap(rag.retriever as? KnowledgeBase)
+            rag.setContextEncoderTokenizer(rag.generatorTokenizer)
+            var o = Self.options()
+            o.refreshMode = mode
+            let driver = try RagKBRefresh(model: rag, options: o).driver()
+            XCTAssertTrue(driver.trigger(step: 3))
+            driver.waitForCompletion()
+            let r = try XCTUnwrap(driver.poll(step: 4))
+            XCTAssertEqual(r.startStep, 3)
+            XCTAssertTrue(r.error?.contains("pad id") ?? false, "\(r)")
+            XCTAssertTrue(r.summary.contains("keeping the previous KB"), r.summary)
+            XCTAssertTrue(rag.retriever as? KnowledgeBase === old)
+
+            rag.setContextEncoderTokenizer(rag.questionTokenizer)
+            let good = try RagKBRefresh(model: rag, options: o)
+            let fresh = try good.refreshNow()
+            XCTAssertTrue(rag.retriever as? KnowledgeBase === fresh)
+            XCTAssertEqual(fresh.count, old.count)
+            XCTAssertEqual(fresh.embeddings, old.embeddings, "same encoder weights, same vectors (eval mode)")
+        }
+    }
+
     func testOptionErrorsNameTheSetting() throws {
         var o = RagFineTuneOptions()
         o.trainBatchSize = 0

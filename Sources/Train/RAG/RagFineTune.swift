@@ -101,6 +101,9 @@ public final class RagFineTune {
     /// Stops training at the next optimizer-step boundary (thread-safe; e.g. from a SIGINT handler).
     public func cancel() { trainer.cancellation.cancel() }
 
+    /// Polled before every micro-batch (e.g. the interpreter's Ctrl-C flag); true cancels as `cancel()` does.
+    public var shouldStop: (() -> Bool)?
+
     /// Resumes if asked and possible, trains, installs a still-running refresh, runs the test split
     /// (unless cancelled or `doPredict` is off) and returns what happened. The model is left in eval mode.
     public func run() throws -> Summary {
@@ -114,7 +117,10 @@ public final class RagFineTune {
         defer { model.eval() }
         let labelSmoothing = options.labelSmoothing
         let model = self.model, loader = trainLoader
-        let fit = try trainer.fit(batch: { try loader.batch(epoch: $0, index: $1) }) { b in
+        let fit = try trainer.fit(batch: { [self] in
+            if shouldStop?() == true { cancel() }
+            return try loader.batch(epoch: $0, index: $1)
+        }) { b in
             let out = try model(inputIds: b.inputIds, attentionMask: b.attentionMask, labels: b.decoderInputIds,
                                 reduceLoss: true, labelSmoothing: labelSmoothing)
             guard let loss = out.loss else { throw TrainError.data("the RAG forward returned no loss") }
