@@ -45,7 +45,7 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
     /// Beams of validation/test generation; nil = the generator config's (greedy for the seed's RAG-token, §6.8).
     public var evalNumBeams: Int?
     /// Run the test split after training (`--do_predict`); its record goes to metrics.json under "test".
-    public var doPredict = true               // --do_predict
+    public var doPredict = false              // --do_predict
     /// Continue from the newest complete checkpoint of the output directory (model, ctx encoder, KB,
     /// optimizer, schedule, RNG states, data position); a fresh start when there is none.
     public var resume = false
@@ -58,7 +58,8 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
 
     public enum RefreshMode: String, Codable, Sendable { case background, synchronous }
 
-    public init() {}
+    /// The seed's defaults; `trainer.maxEpochs` = 3 (lightning_base's `--num_train_epochs`).
+    public init() { trainer.maxEpochs = 3 }
 
     /// The seed script's values (`finetune_rag_ray_end2end.sh`): batch 4/1, label smoothing 0.1, dropouts 0.1,
     /// weight decay 0.001, max_grad_norm 0.1, polynomial schedule, lr 3e-5, 10 epochs, 500 warm-up steps,
@@ -69,7 +70,7 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
         (o.trainer.weightDecay, o.trainer.adamEpsilon, o.trainer.maxGradNorm) = (0.001, 1e-8, 0.1)
         (o.trainer.schedule, o.trainer.learningRate, o.trainer.maxEpochs, o.trainer.warmupSteps) = (.polynomial, 3e-5, 10, 500)
         o.trainer.gradientAccumulationSteps = 8
-        (o.endToEnd, o.indexShards, o.trainer.indexingFrequency) = (true, 1, 500)
+        (o.endToEnd, o.indexShards, o.trainer.indexingFrequency, o.doPredict) = (true, 1, 500, true)
         return o
     }
 
