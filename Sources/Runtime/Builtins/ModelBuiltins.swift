@@ -29,7 +29,7 @@ enum ModelBuiltins {
                     let json = try ModelSupport.configJSON(args, "config", modelType: "bart")
                     let seed = try ModelSupport.seed(args)
                     return try KBBuiltins.wrap(args.function) {
-                        let config = try BartConfig(json: json, source: "config")
+                        let config = try BartConfig(json: json, source: "config Dict")
                         return .handle(try BartBox(try BartModel(config: config, seed: seed), tokenizer: try ModelSupport.tokenizerArg(args)))
                     }
                 },
@@ -49,7 +49,7 @@ enum ModelBuiltins {
             let json = try ModelSupport.configJSON(args, "config", modelType: "dpr")
             let seed = try ModelSupport.seed(args)
             return try KBBuiltins.wrap(args.function) {
-                let config = try BertConfig(json: json, source: "config")
+                let config = try BertConfig(json: json, source: "config Dict")
                 return .handle(try EncoderBox(try DPREncoder(kind: kind, config: config, seed: seed), tokenizer: try ModelSupport.tokenizerArg(args)))
             }
         }
@@ -91,14 +91,14 @@ enum ModelBuiltins {
 
     static func describe(_ box: EncoderBox) -> String {
         let c = box.encoder.config
-        return "DPREncoder(\(box.encoder.kind), hidden \(c.hiddenSize), \(c.numHiddenLayers) layers, \(c.numAttentionHeads) heads, "
+        return "DPREncoder(\(box.encoder.kind), hidden \(c.hiddenSize), layers \(c.numHiddenLayers), heads \(c.numAttentionHeads), "
             + "vocab \(c.vocabSize), output \(box.encoder.outputDim), \(box.encoder.parameterCount) parameters, "
             + "\(box.tokenizer == nil ? "no tokenizer" : "tokenizer"), \(box.encoder.isTraining ? "train" : "eval"))"
     }
 
     static func describe(_ box: BartBox) -> String {
         let c = box.model.config
-        return "Bart(d_model \(c.dModel), \(c.encoderLayers)+\(c.decoderLayers) layers, vocab \(c.vocabSize), "
+        return "Bart(d_model \(c.dModel), layers \(c.encoderLayers)+\(c.decoderLayers), vocab \(c.vocabSize), "
             + "\(box.model.parameterCount) parameters, \(box.tokenizer == nil ? "no tokenizer" : "tokenizer"), "
             + "\(box.model.isTraining ? "train" : "eval"))"
     }
