@@ -112,6 +112,18 @@ enum ModelSupport {
                 try IntTensor(shape: [texts.count, width], scalars: b.attentionMask.flatMap { $0 }))
     }
 
+    /// The module behind any model handle (DPREncoder, Bart, RAG), e.g. for an optimizer binding that
+    /// takes a model; nil for other values.
+    static func module(_ value: Value) -> Module? {
+        guard case .handle(let object) = value else { return nil }
+        switch object {
+        case let box as EncoderBox: return box.encoder
+        case let box as BartBox: return box.model
+        case let box as RagBox: return box.model
+        default: return nil
+        }
+    }
+
     // MARK: - Methods every module handle has
 
     /// `parameters()`, `named_parameters()`, `train()`, `eval()`, `zero_grad()` over the module `get` returns.

@@ -55,8 +55,9 @@ enum RagBuiltins {
 
     private static func compose(_ name: String, _ variant: RagForGeneration.Type) -> Builtin {
         Builtin(name, [Param("question_encoder"), Param("generator"), Param("kb"), Param("n_docs", default: .int(5)),
-                       Param("max_combined_length", default: .int(300)), Param("label_smoothing", default: .float(0))],
-                "\(name)(question_encoder: q, generator: g, kb: k, n_docs: 5, max_combined_length: 300, label_smoothing: 0.0) -> RAG: RAG-\(name) over an indexed KB; q and g must carry tokenizers (they are shared, not copied)") { args in
+                       Param("max_combined_length", default: .int(300)), Param("label_smoothing", default: .float(0)),
+                       Param("missing_documents", default: .string("error"))],
+                "\(name)(question_encoder: q, generator: g, kb: k, n_docs: 5, max_combined_length: 300, label_smoothing: 0.0, missing_documents: \"error\") -> RAG: RAG-\(name) over an indexed KB; q and g must carry tokenizers (they are shared, not copied); missing_documents \"reference\" pads a retrieval with fewer than n_docs hits as transformers does (docs/rag.md)") { args in
             let q = try args.handle("question_encoder", as: EncoderBox.self, typeName: "DPREncoder")
             let g = try args.handle("generator", as: BartBox.self, typeName: "Bart")
             let kb = try knowledgeBase(args)
@@ -66,6 +67,12 @@ enum RagBuiltins {
             config.maxCombinedLength = try args.int("max_combined_length")
             config.labelSmoothing = try args.double("label_smoothing")
             config.retrievalVectorSize = q.encoder.outputDim
+            let missing: MissingDocumentPolicy
+            switch try args.string("missing_documents") {
+            case "error": missing = .error
+            case "reference": missing = .reference
+            case let other: throw RuntimeError("\(args.function): missing_documents must be \"error\" or \"reference\", got \"\(other)\"")
+            }
             return try KBBuiltins.wrap(args.function) {
                 guard config.maxCombinedLength <= g.model.config.maxPositionEmbeddings else {
                     throw RAGError.config("max_combined_length \(config.maxCombinedLength) exceeds the generator's max_position_embeddings \(g.model.config.maxPositionEmbeddings)")
@@ -73,6 +80,7 @@ enum RagBuiltins {
                 try checkDimensions(q.encoder, kb)
                 let model = try variant.init(config: config, questionEncoder: q.encoder, generator: g.model, retriever: kb,
                                              questionTokenizer: qTok, generatorTokenizer: gTok)
+                model.missingDocuments = missing
                 return .handle(RagBox(model: model, kb: kb, questionEncoder: q, generator: g))
             }
         }
@@ -152,7 +160,12 @@ enum RagBuiltins {
                     "set_context_encoder(ctx_encoder): the seed's set_context_encoder_for_training; with a context tokenizer set, the forward re-encodes retrieved passages and trains the encoder") { args in
                 let box = try args.receiver(as: RagBox.self)
                 let ctx = try args.handle("ctx_encoder", as: EncoderBox.self, typeName: "DPREncoder")
-                try KBBuiltins.wrap(args.function) { try box.setContextEncoder(ctx) }
+                try KBBuiltins.wrap(args.function) {
+                    if let tok = box.model.contextTokenizer {
+                        try ModelSupport.checkTokenizer(tok, vocabSize: ctx.encoder.config.vocabSize, pad: ctx.encoder.config.padTokenId)
+                    }
+                    try box.setContextEncoder(ctx)
+                }
                 return .null
             },
             Builtin("set_context_encoder_tokenizer", [Param("tokenizer")],
