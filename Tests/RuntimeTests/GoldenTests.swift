@@ -19,6 +19,18 @@ final class GoldenTests: XCTestCase {
             .sorted { $0.path < $1.path }
     }
 
+    /// Repository scripts whose transcripts are golden too (expectations in `test_dir/golden/scripts/`).
+    static let scriptCases = ["scripts/test_rag_new_features.rag"]
+
+    /// Every case: the golden folder's scripts, then `scriptCases`.
+    static func allCases() -> [URL] { cases() + scriptCases.map { RepoPaths.url($0) } }
+
+    /// `NAME` of `NAME.out` / `NAME.err`: next to a golden case, or in `test_dir/golden/scripts/`.
+    static func expectationBase(_ script: URL) -> URL {
+        guard scriptCases.contains(relativePath(script)) else { return script.deletingPathExtension() }
+        return RepoPaths.url("test_dir/golden/scripts").appendingPathComponent(script.deletingPathExtension().lastPathComponent)
+    }
+
     static func relativePath(_ url: URL) -> String {
         String(url.standardizedFileURL.path.dropFirst(root.standardizedFileURL.path.count + 1))
     }
@@ -39,7 +51,7 @@ final class GoldenTests: XCTestCase {
     }
 
     func testGoldenCasesThroughInterpreter() throws {
-        for script in Self.cases() {
+        for script in Self.allCases() {
             let name = Self.relativePath(script)
             let source = try String(contentsOf: script, encoding: .utf8)
             let interpreter = Interpreter(options: .init(stdlibPath: RepoPaths.url("stdlib").path))
@@ -64,7 +76,7 @@ final class GoldenTests: XCTestCase {
         }
         var environment = ProcessInfo.processInfo.environment
         environment["RAGTIME_STDLIB"] = RepoPaths.url("stdlib").path
-        for script in Self.cases() {
+        for script in Self.allCases() {
             let name = Self.relativePath(script)
             let result = Subprocess.run(binary, ["run", name], currentDirectory: Self.root, environment: environment)
             check(name: name, script: script, stdout: result.stdout, stderr: result.stderr, status: result.status,
@@ -74,7 +86,7 @@ final class GoldenTests: XCTestCase {
 
     private func check(name: String, script: URL, stdout: String, stderr: String, status: Int32, via: String) {
         let (out, err) = Self.transcript(stdout: stdout, stderr: stderr, status: status)
-        let base = script.deletingPathExtension()
+        let base = Self.expectationBase(script)
         Golden.check(out, against: base.appendingPathExtension("out"), label: "\(name) [\(via)] stdout")
         let errFile = base.appendingPathExtension("err")
         if let err {

@@ -16,6 +16,8 @@ public enum BuiltinRegistry {
             KBBuiltins.table,
             IndexBuiltins.table,
             TensorBuiltins.table,
+            ModelBuiltins.table,
+            RagBuiltins.table,
         ]
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Index
 import KB
+import Tensor
 
 /// A vector index as a script value (`FlatIndex` or `HNSWIndex`).
 final class IndexHandle {
@@ -16,7 +17,7 @@ enum IndexBuiltins {
                               describe: { describe(($0 as! IndexHandle).index) })  // swiftlint:disable:this force_cast
         type.methods = [
             Builtin("search", [Param("queries"), Param("k", default: .int(5)), Param("ef", default: .null)],
-                    "search(queries, k: 5, ef: nil) -> Dict {ids, scores}: top-k rows per query (Lists of Lists), best first") { args in
+                    "search(queries, k: 5, ef: nil) -> Dict {ids, scores}: top-k rows per query (Lists of Lists), best first; queries are Lists of numbers or a Tensor [N, d] (e.g. q.encode(texts))") { args in
                 let index = try args.receiver(as: IndexHandle.self).index
                 let (queries, _) = try rows(args, "queries", dimension: index.dimension)
                 let k = try args.int("k")
@@ -74,8 +75,18 @@ enum IndexBuiltins {
         return "Index(flat, \(metric), \(index.count) x \(index.dimension))"
     }
 
-    /// A List of equal-length Lists of numbers as a flat matrix; `dimension` nil = take the first row's.
+    /// A List of equal-length Lists of numbers, or a Tensor `[N, d]` (one row per vector; `[d]` = one
+    /// vector), as a flat matrix; `dimension` nil = take the first row's.
     static func rows(_ args: CallArgs, _ name: String, dimension: Int?) throws -> ([Float], Int) {
+        if case .handle(let object) = args.value(name), let t = object as? Tensor {
+            guard (1...2).contains(t.shape.count), let width = t.shape.last, width > 0, t.count > 0 else {
+                throw RuntimeError("\(args.function): \(name) must be a [N, d] or [d] tensor with N, d > 0, got shape \(t.shape)")
+            }
+            if let dimension, width != dimension {
+                throw RuntimeError("\(args.function): \(name) has \(width) values per row, expected \(dimension)")
+            }
+            return (t.scalars, width)
+        }
         let list = try args.list(name)
         var out: [Float] = []
         var d = dimension

@@ -1,9 +1,11 @@
 import Foundation
 import Index
 import KB
+import Models
 
 /// The `kb` namespace and the KB handle (issue 6 language binding): raw KB ingest, passages, folders.
-/// Encoding (`k.encode(ctx_encoder)`) needs the DPR context encoder glue and is not bound yet.
+/// `k.encode(ctx_encoder, batch:)` encodes the passages with a DPR context encoder handle (KB's
+/// `DPRPassageEncoder` over a snapshot of the encoder, so the live encoder's train/eval mode is untouched).
 enum KBBuiltins {
     static var table: BuiltinTable {
         var type = HandleType(KnowledgeBase.self, name: "KB", doc: "a knowledge base: passages, embeddings, index",
@@ -16,6 +18,24 @@ enum KBBuiltins {
                     throw RuntimeError("\(args.function): passage \(i) out of range 0..<\(kb.count)")
                 }
                 return .dict(DictRef([("id", .int(i)), ("title", .string(kb.passages[i].title)), ("text", .string(kb.passages[i].text))]))
+            },
+            Builtin("encode", [Param("ctx_encoder"), Param("batch", default: .int(16))],
+                    "encode(ctx_encoder, batch: 16): embed every passage as a (title, text) pair with a DPR context encoder that has a tokenizer (eval mode, no gradient); drops any index") { args in
+                let kb = try args.receiver(as: KnowledgeBase.self)
+                let box = try args.handle("ctx_encoder", as: EncoderBox.self, typeName: "DPREncoder")
+                let tok = try box.requireTokenizer(args.function)
+                let batch = try args.int("batch")
+                guard batch > 0 else { throw RuntimeError("\(args.function): batch must be positive, got \(batch)") }
+                let interpreter = args.interpreter
+                do {
+                    let encoder = try DPRPassageEncoder(encoder: DPRPassageEncoder.snapshot(of: box.encoder), tokenizer: tok)
+                    try kb.encode(with: encoder, batchSize: batch, isCancelled: { interpreter.interruptCheck() })
+                } catch KBError.cancelled {
+                    throw RuntimeError.interrupted(at: nil)
+                } catch {
+                    throw RuntimeError("\(args.function): \(error)")
+                }
+                return .null
             },
             Builtin("save", [Param("path")], "save(path): write the KB folder (passages.tsv, embeddings, index.faiss, kb.json) atomically") { args in
                 let kb = try args.receiver(as: KnowledgeBase.self)
