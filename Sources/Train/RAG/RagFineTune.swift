@@ -30,8 +30,10 @@ public final class RagFineTune {
     public let refresher: RagKBRefresh?
     public let trainLoader: BatchLoader
     public let valLoader: BatchLoader
-    /// Optimizer updates of the whole run (for the progress line).
+    /// Optimizer updates of the whole run (for the progress line) and of one epoch (accumulation flushes at
+    /// the epoch's end).
     public let totalUpdates: Int
+    public let updatesPerEpoch: Int
     /// The checkpoint number a `run()` resumed from (nil: fresh start).
     public private(set) var resumedFrom: Int?
 
@@ -82,6 +84,7 @@ public final class RagFineTune {
                                                          accumulation: t.gradientAccumulationSteps, epochs: t.maxEpochs)
         }
         let k = t.gradientAccumulationSteps, perEpoch = (trainLoader.batchesPerEpoch + k - 1) / k
+        updatesPerEpoch = perEpoch
         totalUpdates = min(t.maxSteps ?? Int.max, perEpoch * t.maxEpochs)
         trainer = try Trainer(parameters: model.namedParameters(), options: t, batchesPerEpoch: trainLoader.batchesPerEpoch,
                               generators: model.dropoutGenerators(), output: self.output)
@@ -111,6 +114,7 @@ public final class RagFineTune {
             try resume(from: n)
         } else {
             if options.resume { log?("resume: no complete checkpoint in \(output.outputDirectory.path); starting fresh") }
+            if !options.resume { try clearOutput() }
             for (i, g) in trainer.generators.enumerated() { g.generator.state = RNG(seed: options.seed &+ UInt64(i)).state }
         }
         model.train()
@@ -136,6 +140,23 @@ public final class RagFineTune {
             summary.test = test
         }
         return summary
+    }
+
+    /// The previous run's files in the output directory: refused, or removed with `overwriteOutput`.
+    func clearOutput() throws {
+        let fm = FileManager.default
+        let names = ((try? fm.contentsOfDirectory(atPath: output.outputDirectory.path)) ?? []).filter {
+            $0.hasPrefix("checkpoint") || $0.hasPrefix(".tmp-checkpoint") || ["dpr_ctx_checkpoint", "metrics.json", "curves.svg"].contains($0)
+        }.sorted()
+        guard !names.isEmpty else { return }
+        guard options.overwriteOutput else {
+            throw TrainError.config("\(output.outputDirectory.path) holds an earlier run (\(names.prefix(4).joined(separator: ", "))\(names.count > 4 ? ", …" : "")): pass resume to continue it, overwrite_output to replace it, or choose another output directory")
+        }
+        for n in names {
+            do { try fm.removeItem(at: output.outputDirectory.appendingPathComponent(n)) } catch {
+                throw TrainError.io("cannot remove \(output.outputDirectory.appendingPathComponent(n).path): \(error.localizedDescription)")
+            }
+        }
     }
 
     /// Model (+ ctx encoder) weights, the checkpoint's KB, optimizer, schedule, RNG states and position.

@@ -49,6 +49,10 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
     /// Continue from the newest complete checkpoint of the output directory (model, ctx encoder, KB,
     /// optimizer, schedule, RNG states, data position); a fresh start when there is none.
     public var resume = false
+    /// A fresh (non-resumed) run into an output directory that already holds checkpoints or metrics.json:
+    /// false = refuse (naming them), true = delete those files first (`checkpoint*`, `dpr_ctx_checkpoint/`,
+    /// `metrics.json`, `curves.svg`; nothing else).
+    public var overwriteOutput = false        // --overwrite_output_dir (transformers' examples)
     /// SQuAD any-answer EM/F1 and retrieval recall@k, when these files exist in the data directory:
     /// `{split}.answers.jsonl` (JSON array of answers per line) and `{split}.gold` (tab-separated gold titles per line).
     public var answersSuffix = ".answers.jsonl"
@@ -76,11 +80,19 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
 
     var indexKind: KBIndexKind { .hnsw(m: indexM, efConstruction: indexEfConstruction, efSearch: indexEfSearch) }
 
+    /// Checks the KB-refresh settings (shards, batch size, HNSW parameters).
+    public func validateRefresh() throws {
+        for (name, v) in [("index_gpus", indexShards), ("kb batch size", kbBatchSize), ("hnsw m", indexM),
+                          ("ef_construction", indexEfConstruction), ("ef_search", indexEfSearch)] where v < 1 {
+            throw TrainError.config("\(name) must be >= 1, got \(v)")
+        }
+    }
+
     func validate() throws {
+        try validateRefresh()
         for (name, v) in [("max_source_length", maxSourceLength), ("max_target_length", maxTargetLength),
                           ("val_max_target_length", valMaxTargetLength), ("test_max_target_length", testMaxTargetLength),
-                          ("train_batch_size", trainBatchSize), ("eval_batch_size", evalBatchSize), ("index_gpus", indexShards),
-                          ("kb batch size", kbBatchSize)] where v < 1 {
+                          ("train_batch_size", trainBatchSize), ("eval_batch_size", evalBatchSize)] where v < 1 {
             throw TrainError.config("\(name) must be >= 1, got \(v)")
         }
         for (name, v) in [("n_train", nTrain), ("n_val", nVal), ("n_test", nTest)] where v < -1 || v == 0 {
