@@ -63,7 +63,7 @@ public final class RagFineTune {
         let model = try RagModelSetup.apply(options, to: model, seed: options.seed)
         if options.endToEnd {
             guard model.isEndToEnd else {
-                throw TrainError.config("end2end needs the model's context encoder and tokenizer (setContextEncoderForTraining, setContextEncoderTokenizer)")
+                throw TrainError.config("end2end needs a context encoder and its tokenizer on the model (the seed's set_context_encoder_for_training and set_ctx_encoder_tokenizer; in scripts r.set_context_encoder(ctx) and r.set_context_encoder_tokenizer(tok))")
             }
         } else if model.contextEncoder != nil {
             throw TrainError.config("the model has a context encoder set for training; pass end2end: true (or build the model without it)")

@@ -33,7 +33,7 @@ public final class RagKBRefresh {
 
     public init(model: RagForGeneration, options: RagFineTuneOptions) throws {
         guard model.contextEncoder != nil, model.contextTokenizer != nil else {
-            throw TrainError.config("KB refresh needs the model's context encoder and its tokenizer (setContextEncoderForTraining, setContextEncoderTokenizer)")
+            throw TrainError.config("KB refresh needs a context encoder and its tokenizer on the model (in scripts r.set_context_encoder(ctx) and r.set_context_encoder_tokenizer(tok))")
         }
         guard model.retriever is KnowledgeBase else {
             throw TrainError.config("KB refresh needs a knowledge base as the model's retriever, got \(model.retriever.map { "\(type(of: $0))" } ?? "none")")
