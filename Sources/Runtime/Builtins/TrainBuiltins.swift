@@ -175,6 +175,13 @@ enum TrainBuiltins {
         let interpreter = args.interpreter
         ft.shouldStop = { interpreter.interruptCheck() }
         let s = try KBBuiltins.wrap(args.function) { try ft.run() }
+        if s.cancelled {
+            // Ctrl-C: the statement ends as interrupted (exit 130 in batch); the model keeps its trained weights.
+            let last = ft.output.latestStep().map { "checkpoint\($0)" } ?? "none yet"
+            var error = RuntimeError("\(args.function): interrupted at step \(s.steps) (last checkpoint: \(last)); the model keeps its weights, resume: true continues from the checkpoint")
+            error.kind = .interrupted
+            throw error
+        }
         let refreshes: [Value] = s.refreshes.map { r in
             .dict(DictRef([("start_step", .int(r.startStep)), ("end_step", .int(r.endStep)), ("seconds", .float(r.seconds)),
                            ("error", r.error.map { .string($0) } ?? .null)]))
