@@ -17,7 +17,9 @@ final class RagFineTuneTests: XCTestCase {
 
     /// A fresh end-to-end RAG-token model: fixture encoders/generator, a KB of the dummy CSV encoded with the
     /// fixture context encoder (HNSW), n_docs 3.
-    static func makeModel() throws -> RagTokenForGeneration {
+    static func makeModel() throws -> RagTokenForGeneration { try makeModel(RagTokenForGeneration.self) }
+
+    static func makeModel<M: RagForGeneration>(_ variant: M.Type) throws -> M {
         let dpr = try Tokenizer.load(from: fixtures.appendingPathComponent("tokenizers/dpr"))
         let bart = try Tokenizer.load(from: fixtures.appendingPathComponent("tokenizers/bart"))
         let ctx = try DPREncoder.load(from: fixtures.appendingPathComponent("ctx_encoder"))
@@ -29,8 +31,7 @@ final class RagFineTuneTests: XCTestCase {
         var c = RagConfig(questionEncoder: q.config, generator: g.config)
         c.nDocs = 3
         c.maxCombinedLength = 64
-        let rag = try RagTokenForGeneration(config: c, questionEncoder: q, generator: g, retriever: kb,
-                                            questionTokenizer: dpr, generatorTokenizer: bart)
+        let rag = try M(config: c, questionEncoder: q, generator: g, retriever: kb, questionTokenizer: dpr, generatorTokenizer: bart)
         try rag.setContextEncoderForTraining(ctx)
         rag.setContextEncoderTokenizer(dpr)
         return rag
@@ -127,14 +128,14 @@ final class RagFineTuneTests: XCTestCase {
     func testStopAndResumeMatchesUninterruptedRun() throws {
         var o = Self.options()
         (o.refreshMode, o.dropout, o.attentionDropout) = (.synchronous, 0.1, 0.1)
-        (o.trainer.gradientAccumulationSteps, o.trainer.validateEvery, o.trainer.maxEpochs) = (2, 2, 3)
-        o.doPredict = false
+        (o.trainer.gradientAccumulationSteps, o.trainer.validateEvery, o.trainer.maxEpochs, o.nTrain) = (2, 2, 4, 8)
+        (o.doPredict, o.trainer.indexingFrequency) = (false, 1)
         let outA = Self.tempDir("ragft-a"), outB = Self.tempDir("ragft-b")
         defer { for d in [outA, outB] { try? FileManager.default.removeItem(at: d) } }
 
         let a = try RagFineTune(model: try Self.makeModel(), data: Self.data, output: outA, options: o)
         let sa = try a.run()
-        XCTAssertEqual(sa.steps, 6)
+        XCTAssertEqual(sa.steps, 4)                                // 2 micro-batches per epoch, 1 update each
         XCTAssertFalse(sa.refreshes.isEmpty)
 
         let b = try RagFineTune(model: try Self.makeModel(), data: Self.data, output: outB, options: o)
@@ -149,7 +150,7 @@ final class RagFineTuneTests: XCTestCase {
         let c = try RagFineTune(model: try Self.makeModel(), data: Self.data, output: outB, options: resumeOptions)
         let sc = try c.run()
         XCTAssertEqual(c.resumedFrom, 1)
-        XCTAssertEqual(sc.steps, 6)
+        XCTAssertEqual(sc.steps, 4)
         let wantA = Dictionary(uniqueKeysWithValues: a.model.stateDict().map { ($0.name, $0.tensor.scalars) })
         let gotC = c.model.stateDict()
         XCTAssertEqual(gotC.count, wantA.count)
@@ -210,6 +211,23 @@ final class RagFineTuneTests: XCTestCase {
             XCTAssertEqual(fresh.count, old.count)
             XCTAssertEqual(fresh.embeddings, old.embeddings, "same encoder weights, same vectors (eval mode)")
         }
+    }
+
+    /// RAG-sequence through the same loop: its loss, thorough-decoding validation (no deduplication), test.
+    func testRagSequenceFineTune() throws {
+        let rag = try Self.makeModel(RagSequenceForGeneration.self)
+        var o = Self.options()
+        (o.nTrain, o.trainer.maxEpochs, o.valMaxTargetLength, o.testMaxTargetLength, o.evalNumBeams) = (8, 1, 4, 4, 2)
+        let out = Self.tempDir("ragft-seq")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let ft = try RagFineTune(model: rag, data: Self.data, output: out, options: o)
+        let s = try ft.run()
+        XCTAssertEqual(s.steps, 2)
+        XCTAssertTrue(ft.model is RagSequenceForGeneration)
+        XCTAssertNotNil(s.validation?["val_avg_em"])
+        XCTAssertLessThanOrEqual(try XCTUnwrap(s.test?["test_avg_gen_len"]), 4)
+        let config = try String(contentsOf: CheckpointDirectory(out).modelFolder(step: 1).appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("RagSequenceForGeneration"))
     }
 
     func testOptionErrorsNameTheSetting() throws {
