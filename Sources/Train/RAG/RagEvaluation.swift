@@ -40,12 +40,15 @@ public enum RagEvaluation {
     /// Loads `{split}` of `data` (seed layout) with the options' lengths, limits and batch size, picks up
     /// `{split}.answers.jsonl` / `{split}.gold` if present, and evaluates. `split` is "val" or "test" (or any
     /// other file stem; its metric prefix is the split name).
+    /// `answers` / `gold` name those files explicitly (instead of `{split}.answers.jsonl` / `{split}.gold`).
     public static func evaluate(_ model: RagForGeneration, data: URL, split: String,
-                                options: RagFineTuneOptions = RagFineTuneOptions()) throws -> MetricsRecord {
+                                options: RagFineTuneOptions = RagFineTuneOptions(), answers: URL? = nil,
+                                gold: URL? = nil) throws -> MetricsRecord {
         let targetLength = split == "test" ? options.testMaxTargetLength : options.valMaxTargetLength
         let limit = split == "test" ? options.nTest : split == "val" ? options.nVal : -1
         let loader = try loader(model, data: data, split: split, options: options, targetLength: targetLength, limit: limit)
-        let settings = try settings(data: data, split: split, options: options, maxLength: targetLength, count: loader.examples.count)
+        let settings = try settings(data: data, split: split, options: options, maxLength: targetLength, count: loader.examples.count,
+                                    answers: answers, gold: gold)
         return try run(model, loader: loader, settings: settings).record
     }
 
@@ -59,13 +62,17 @@ public enum RagEvaluation {
 
     /// Evaluation settings of `split`, with the answers/gold files of the data directory when they exist
     /// (their first `count` lines; fewer lines than questions is an error).
-    static func settings(data: URL, split: String, options: RagFineTuneOptions, maxLength: Int, count: Int) throws -> Settings {
+    static func settings(data: URL, split: String, options: RagFineTuneOptions, maxLength: Int, count: Int,
+                         answers: URL? = nil, gold: URL? = nil) throws -> Settings {
         var s = Settings(prefix: split, maxLength: maxLength, numBeams: options.evalNumBeams)
-        let answersURL = data.appendingPathComponent(split + options.answersSuffix)
+        for url in [answers, gold].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: url.path) {
+            throw TrainError.data("\(url.path) does not exist")
+        }
+        let answersURL = answers ?? data.appendingPathComponent(split + options.answersSuffix)
         if FileManager.default.fileExists(atPath: answersURL.path) {
             s.answers = try prefix(try Evaluation.loadAnswers(answersURL), count, answersURL)
         }
-        let goldURL = data.appendingPathComponent(split + options.goldSuffix)
+        let goldURL = gold ?? data.appendingPathComponent(split + options.goldSuffix)
         if FileManager.default.fileExists(atPath: goldURL.path) {
             let rows = try Seq2SeqData.lines(goldURL).map { $0.split(separator: "\t").map { stripOneQuote(String($0)) } }
             s.goldTitles = try prefix(rows, count, goldURL)
