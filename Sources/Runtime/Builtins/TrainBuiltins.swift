@@ -12,8 +12,9 @@ import Train
 ///     m = train.evaluate(r, data: "test_dir/dummy-train-data", split: "test")
 ///
 /// Progress lines and refresh/checkpoint messages go to standard error unless `log: false` (timings make
-/// them nondeterministic); Ctrl-C stops at the next optimizer-step boundary and returns with
-/// `cancelled: true` (the model stays usable).
+/// them nondeterministic); Ctrl-C (the interpreter's interrupt check, polled before every micro-batch) stops at
+/// the next optimizer-step boundary and ends the statement as interrupted, naming the checkpoint to resume
+/// from (the model keeps its trained weights). `r.kb` follows the end-to-end KB refreshes.
 enum TrainBuiltins {
     /// Every option of `train.finetune` after r/data/output (the seed's names and defaults; Ragtime's own last).
     static var finetuneParams: [Param] { [
