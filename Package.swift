@@ -32,7 +32,7 @@ let package = Package(
         // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).
         .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
         // Layer 6-8: the language.
-        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN"], swiftSettings: optimized),
+        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
         .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB"], swiftSettings: optimized),
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
-        .testTarget(name: "TrainTests", dependencies: ["Train", "Models", "NN", "Tensor", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "KB", "Models", "NN", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RAGTests", dependencies: ["KB", "Models", "Index", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),

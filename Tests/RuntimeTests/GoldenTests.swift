@@ -20,7 +20,7 @@ final class GoldenTests: XCTestCase {
     }
 
     /// Repository scripts whose transcripts are golden too (expectations in `test_dir/golden/scripts/`).
-    static let scriptCases = ["scripts/test_rag_new_features.rag"]
+    static let scriptCases = ["scripts/test_rag_new_features.rag", "scripts/test_finetune.rag"]
 
     /// Every case: the golden folder's scripts, then `scriptCases`.
     static func allCases() -> [URL] { cases() + scriptCases.map { RepoPaths.url($0) } }

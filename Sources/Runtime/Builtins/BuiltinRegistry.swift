@@ -18,6 +18,8 @@ public enum BuiltinRegistry {
             TensorBuiltins.table,
             ModelBuiltins.table,
             RagBuiltins.table,
+            OptimBuiltins.table,
+            TrainBuiltins.table,
         ]
     }
 }

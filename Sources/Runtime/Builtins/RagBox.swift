@@ -17,7 +17,7 @@ import Tokenizers
 /// `args.receiver(as: RagBox.self)` in a method, `RagBuiltins.box(value)` elsewhere).
 final class RagBox {
     let model: RagForGeneration
-    let kb: KnowledgeBase
+    private(set) var kb: KnowledgeBase
     let questionEncoder: EncoderBox
     let generator: BartBox
     private(set) var contextEncoder: EncoderBox?
@@ -29,6 +29,12 @@ final class RagBox {
         self.kb = kb
         self.questionEncoder = questionEncoder
         self.generator = generator
+        model.retriever = kb
+    }
+
+    /// Installs a rebuilt KB (end-to-end refresh) as the handle's KB and the model's retriever.
+    func setKnowledgeBase(_ kb: KnowledgeBase) {
+        self.kb = kb
         model.retriever = kb
     }
 

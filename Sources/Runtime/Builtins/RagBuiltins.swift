@@ -178,7 +178,7 @@ enum RagBuiltins {
                 box.setContextEncoderTokenizer(tok)
                 return .null
             },
-        ] + ModelSupport.moduleMethods { try $0.receiver(as: RagBox.self).model }
+        ] + [TrainBuiltins.refreshKB] + ModelSupport.moduleMethods { try $0.receiver(as: RagBox.self).model }
     }
 
     static var handleType: HandleType {

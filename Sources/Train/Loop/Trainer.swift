@@ -31,6 +31,8 @@ public final class Trainer {
     public var saveModel: ((URL) throws -> Void)?
     /// Writes the context-encoder folder (end-to-end; `dpr_ctx_checkpoint/checkpointN`).
     public var saveContextEncoder: ((URL) throws -> Void)?
+    /// Writes further resume state into `checkpoint{N}/trainer_state/` (e.g. the refreshed KB).
+    public var saveExtraState: ((URL) throws -> Void)?
     /// Runs validation and returns its record (the trainer adds `step_count`). nil: never validate.
     /// Called with grad recording off; switching the model to eval mode and back is the closure's job.
     public var validate: ((ValidationContext) throws -> MetricsRecord)?
@@ -161,6 +163,7 @@ public final class Trainer {
         for (name, g) in generators { state.rngStates[name] = g.state }
         try output.write(step: n, model: saveModel, contextEncoder: saveContextEncoder) { dir in
             try optimizer.save(to: dir)
+            try saveExtraState?(dir)
             try state.save(to: dir)
         }
         log?("checkpoint \(output.modelFolder(step: n).path) at step \(state.step)")

@@ -1,0 +1,149 @@
+import Dispatch
+import Foundation
+import Models
+import Tensor
+import Tokenizers
+
+/// Validation and test of a RAG model on a split (rag-spec §6.8, §6.10): per batch the summed RAG loss (eval
+/// mode, no grad), generation with `max_length`, decoding of predictions and targets, the seed's EM against
+/// the one target line; per split the seed's four averages, plus SQuAD any-answer EM/F1 (×100) when
+/// answers are known and retrieval recall@k (×100, k = n_docs, titles quote-stripped as §3.3) when gold
+/// titles are known.
+///
+///     let m = try RagEvaluation.evaluate(rag, data: dir, split: "test")   // test_avg_em, test_avg_loss, …
+public enum RagEvaluation {
+    public struct Result {
+        /// `{p}_avg_loss, {p}_avg_em, {p}_avg_gen_time, {p}_avg_gen_len` (+ `{p}_squad_em, {p}_squad_f1`,
+        /// `{p}_recall_at_{k}` when available).
+        public var record: MetricsRecord
+        public var predictions: [String]
+        public var targets: [String]
+    }
+
+    /// Settings of one evaluation pass.
+    public struct Settings {
+        public var prefix: String
+        public var maxLength: Int
+        public var numBeams: Int?
+        /// Per question: acceptable answers (SQuAD EM/F1) and gold passage titles (recall@k).
+        public var answers: [[String]]?
+        public var goldTitles: [[String]]?
+        public init(prefix: String, maxLength: Int, numBeams: Int? = nil, answers: [[String]]? = nil, goldTitles: [[String]]? = nil) {
+            self.prefix = prefix
+            self.maxLength = maxLength
+            self.numBeams = numBeams
+            self.answers = answers
+            self.goldTitles = goldTitles
+        }
+    }
+
+    /// Loads `{split}` of `data` (seed layout) with the options' lengths, limits and batch size, picks up
+    /// `{split}.answers.jsonl` / `{split}.gold` if present, and evaluates. `split` is "val" or "test" (or any
+    /// other file stem; its metric prefix is the split name).
+    /// `answers` / `gold` name those files explicitly (instead of `{split}.answers.jsonl` / `{split}.gold`).
+    public static func evaluate(_ model: RagForGeneration, data: URL, split: String,
+                                options: RagFineTuneOptions = RagFineTuneOptions(), answers: URL? = nil,
+                                gold: URL? = nil) throws -> MetricsRecord {
+        let targetLength = split == "test" ? options.testMaxTargetLength : options.valMaxTargetLength
+        let limit = split == "test" ? options.nTest : split == "val" ? options.nVal : -1
+        let loader = try loader(model, data: data, split: split, options: options, targetLength: targetLength, limit: limit)
+        let settings = try settings(data: data, split: split, options: options, maxLength: targetLength, count: loader.examples.count,
+                                    answers: answers, gold: gold)
+        return try run(model, loader: loader, settings: settings).record
+    }
+
+    static func loader(_ model: RagForGeneration, data: URL, split: String, options: RagFineTuneOptions,
+                       targetLength: Int, limit: Int) throws -> BatchLoader {
+        let collator = try Seq2SeqCollator(sourceTokenizer: model.questionTokenizer, targetTokenizer: model.generatorTokenizer,
+                                           maxSourceLength: options.maxSourceLength, maxTargetLength: targetLength)
+        let examples = try Seq2SeqData.load(directory: data, split: split, prefix: options.prefix ?? "", limit: limit)
+        return try BatchLoader(examples: examples, batchSize: options.evalBatchSize, shuffle: false, seed: options.seed, collator: collator)
+    }
+
+    /// Evaluation settings of `split`, with the answers/gold files of the data directory when they exist
+    /// (their first `count` lines; fewer lines than questions is an error).
+    static func settings(data: URL, split: String, options: RagFineTuneOptions, maxLength: Int, count: Int,
+                         answers: URL? = nil, gold: URL? = nil) throws -> Settings {
+        var s = Settings(prefix: split, maxLength: maxLength, numBeams: options.evalNumBeams)
+        for url in [answers, gold].compactMap({ $0 }) where !FileManager.default.fileExists(atPath: url.path) {
+            throw TrainError.data("\(url.path) does not exist")
+        }
+        let answersURL = answers ?? data.appendingPathComponent(split + options.answersSuffix)
+        if FileManager.default.fileExists(atPath: answersURL.path) {
+            s.answers = try prefix(try Evaluation.loadAnswers(answersURL), count, answersURL)
+        }
+        let goldURL = gold ?? data.appendingPathComponent(split + options.goldSuffix)
+        if FileManager.default.fileExists(atPath: goldURL.path) {
+            let rows = try Seq2SeqData.lines(goldURL).map { $0.split(separator: "\t").map { stripOneQuote(String($0)) } }
+            s.goldTitles = try prefix(rows, count, goldURL)
+        }
+        return s
+    }
+
+    private static func prefix<T>(_ rows: [T], _ count: Int, _ url: URL) throws -> [T] {
+        guard rows.count >= count else { throw TrainError.data("\(url.path) has \(rows.count) lines for \(count) questions") }
+        return Array(rows.prefix(count))
+    }
+
+    /// Evaluates every batch of `loader` in file order. The model is switched to eval mode and back.
+    public static func run(_ model: RagForGeneration, loader: BatchLoader, settings: Settings) throws -> Result {
+        let wasTraining = model.isTraining
+        model.eval()
+        defer { if wasTraining { model.train() } }
+        var acc = ValidationAccumulator(prefix: settings.prefix)
+        var predictions: [String] = [], targets: [String] = [], retrieved: [[String]] = []
+        let gen = model.generationConfig(maxLength: settings.maxLength, minLength: 1, numBeams: settings.numBeams)
+        let pad = model.generator.config.padTokenId
+        try Tensor.withNoGrad {
+            for i in 0..<loader.batchesPerEpoch {
+                let b = try loader.batch(epoch: 0, index: i)
+                let out = try model(inputIds: b.inputIds, attentionMask: b.attentionMask, labels: b.decoderInputIds, reduceLoss: true)
+                guard let loss = out.loss else { throw TrainError.data("the RAG forward returned no loss") }
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                let rows = try generate(model, b, gen)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+                let width = rows.map(\.count).max() ?? 0
+                let ids = try IntTensor(shape: [rows.count, width], scalars: rows.flatMap { $0 + Array(repeating: pad, count: width - $0.count) })
+                let p = try ValidationAccumulator.decode(ids, tokenizer: model.generatorTokenizer)
+                let t = try ValidationAccumulator.decode(b.decoderInputIds, tokenizer: model.generatorTokenizer)
+                try acc.add(loss: Double(try loss.item()), predictions: p, targets: t, seconds: seconds, generatedLength: Double(width))
+                predictions += p
+                targets += t
+                if settings.goldTitles != nil {
+                    let d = out.context.documents
+                    retrieved += (0..<d.questionCount).map { q in d.titles[(q * d.nDocs)..<((q + 1) * d.nDocs)].map(stripOneQuote) }
+                }
+            }
+        }
+        var record = try acc.record()
+        if let answers = settings.answers {
+            let s = try Evaluation.squad(predictions: predictions, answers: Array(answers.prefix(predictions.count)))
+            record.set("\(settings.prefix)_squad_em", s.exactMatch)
+            record.set("\(settings.prefix)_squad_f1", s.f1)
+        }
+        if let gold = settings.goldTitles {
+            let k = model.config.nDocs
+            record.set("\(settings.prefix)_recall_at_\(k)", try Evaluation.recallAtK(retrieved: retrieved, gold: Array(gold.prefix(retrieved.count)), k: k))
+        }
+        return Result(record: record, predictions: predictions, targets: targets)
+    }
+
+    /// §6.8 generation: RAG-token as configured; RAG-sequence without deduplication (`do_deduplication=False`).
+    static func generate(_ model: RagForGeneration, _ b: Seq2SeqBatch, _ gen: GenerationConfig) throws -> [[Int]] {
+        if let m = model as? RagTokenForGeneration {
+            return try m.generate(inputIds: b.inputIds, attentionMask: b.attentionMask, config: gen)
+        }
+        if let m = model as? RagSequenceForGeneration {
+            return try m.generate(inputIds: b.inputIds, attentionMask: b.attentionMask, config: gen, deduplicate: false)
+        }
+        throw TrainError.config("evaluation needs a RagTokenForGeneration or RagSequenceForGeneration, got \(type(of: model))")
+    }
+
+    /// §3.3 `strip1`: one leading `"`, then one trailing `"`.
+    static func stripOneQuote(_ s: String) -> String {
+        var t = Substring(s)
+        if t.hasPrefix("\"") { t = t.dropFirst() }
+        if t.hasSuffix("\"") { t = t.dropLast() }
+        return String(t)
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import KB
+import Models
+import NN
+import Tensor
+
+/// The research project's fine-tune (`finetune_rag.py`, rag-spec §6) around a ready RAG model:
+/// `{train,val,test}.source/.target` batches (§6.1), the summed RAG loss with label smoothing (§6.3),
+/// AdamW / schedule / accumulation / clipping (`Trainer`, §6.4-§6.6), end to end the KB refresh every
+/// `indexing_freq` micro-batches (§6.7, `RagKBRefresh`), validation by generation + EM (+ SQuAD EM/F1,
+/// recall@k) with metrics.json, curves.svg and a checkpoint in the seed's layout at each validation and
+/// at the end (§6.8-§6.9), the test split at the end (`--do_predict`), and exact resume.
+///
+///     var o = RagFineTuneOptions(); o.endToEnd = true; o.trainer.indexingFrequency = 25
+///     let ft = try RagFineTune(model: rag, data: dataDir, output: outDir, options: o)
+///     ft.log = { print($0) }; ft.progress = { print($0) }
+///     let summary = try ft.run()          // ft.cancel() from a SIGINT handler stops at a step boundary
+///
+/// Decisions: the unit of `val_check_interval` is the optimizer update (TrainerOptions.validateEvery; nil =
+/// validate only at the end); the test split is evaluated with the final model (the seed uses its best
+/// checkpoint); on a fresh run every dropout generator is reseeded from `seed` (the seed's
+/// `pl.seed_everything`), a resumed run restores them.
+public final class RagFineTune {
+    /// The model being trained (after `RagModelSetup.apply`: may be a new object when dropouts changed).
+    public let model: RagForGeneration
+    public let options: RagFineTuneOptions
+    public let dataDirectory: URL
+    public let output: CheckpointDirectory
+    public let trainer: Trainer
+    public let refresher: RagKBRefresh?
+    public let trainLoader: BatchLoader
+    public let valLoader: BatchLoader
+    /// Optimizer updates of the whole run (for the progress line) and of one epoch (accumulation flushes at
+    /// the epoch's end).
+    public let totalUpdates: Int
+    public let updatesPerEpoch: Int
+    /// The checkpoint number a `run()` resumed from (nil: fresh start).
+    public private(set) var resumedFrom: Int?
+
+    /// Messages: resume, refresh records, checkpoints, test metrics.
+    public var log: ((String) -> Void)? { didSet { trainer.log = log } }
+    /// The progress line (step, loss, lr, steps/s, ETA) every `options.progressEvery` updates.
+    public var progress: ((String) -> Void)? {
+        didSet {
+            trainer.progress = progress.flatMap { sink in
+                options.progressEvery > 0 ? TrainingProgress(totalSteps: totalUpdates, every: options.progressEvery, sink: sink) : nil
+            }
+        }
+    }
+
+    public struct Summary {
+        public var steps: Int
+        public var cancelled: Bool
+        public var lastLoss: Double?
+        public var refreshes: [RefreshRecord]
+        /// The last validation record and the test record (when `doPredict`).
+        public var validation: MetricsRecord?
+        public var test: MetricsRecord?
+    }
+
+    public init(model: RagForGeneration, data: URL, output: URL, options: RagFineTuneOptions) throws {
+        try options.validate()
+        let model = try RagModelSetup.apply(options, to: model, seed: options.seed)
+        if options.endToEnd {
+            guard model.isEndToEnd else {
+                throw TrainError.config("end2end needs a context encoder and its tokenizer on the model (the seed's set_context_encoder_for_training and set_ctx_encoder_tokenizer; in scripts r.set_context_encoder(ctx) and r.set_context_encoder_tokenizer(tok))")
+            }
+        } else if model.contextEncoder != nil {
+            throw TrainError.config("the model has a context encoder set for training; pass end2end: true (or build the model without it)")
+        }
+        self.model = model
+        self.options = options
+        dataDirectory = data
+        self.output = CheckpointDirectory(output)
+        let collator = try Seq2SeqCollator(sourceTokenizer: model.questionTokenizer, targetTokenizer: model.generatorTokenizer,
+                                           maxSourceLength: options.maxSourceLength, maxTargetLength: options.maxTargetLength)
+        let examples = try Seq2SeqData.load(directory: data, split: "train", prefix: options.prefix ?? "", limit: options.nTrain)
+        trainLoader = try BatchLoader(examples: examples, batchSize: options.trainBatchSize, shuffle: true, seed: options.seed, collator: collator)
+        valLoader = try RagEvaluation.loader(model, data: data, split: "val", options: options,
+                                             targetLength: options.valMaxTargetLength, limit: options.nVal)
+        var t = options.trainer
+        if t.totalSteps == 0 {
+            t.totalSteps = TrainerOptions.seedTotalSteps(datasetSize: examples.count, batchSize: options.trainBatchSize,
+                                                         accumulation: t.gradientAccumulationSteps, epochs: t.maxEpochs)
+        }
+        let k = t.gradientAccumulationSteps, perEpoch = (trainLoader.batchesPerEpoch + k - 1) / k
+        updatesPerEpoch = perEpoch
+        totalUpdates = min(t.maxSteps ?? Int.max, perEpoch * t.maxEpochs)
+        trainer = try Trainer(parameters: model.namedParameters(), options: t, batchesPerEpoch: trainLoader.batchesPerEpoch,
+                              generators: model.dropoutGenerators(), output: self.output)
+        refresher = options.endToEnd ? try RagKBRefresh(model: model, options: options) : nil
+        let valSettings = try RagEvaluation.settings(data: data, split: "val", options: options, maxLength: options.valMaxTargetLength,
+                                                     count: valLoader.examples.count)
+        let (trainer, val) = (trainer, valLoader)
+        trainer.saveModel = { [unowned trainer] in try model.save(to: $0, saveStep: trainer.state.validations) }
+        if let refresher {
+            trainer.saveContextEncoder = { try model.saveContextEncoder(to: $0) }
+            trainer.saveExtraState = { try RagCheckpointState.saveKnowledgeBase(try refresher.knowledgeBase, trainerState: $0) }
+            if t.indexingFrequency != nil { trainer.refresh = refresher.driver() }
+        }
+        trainer.validate = { _ in try RagEvaluation.run(model, loader: val, settings: valSettings).record }
+    }
+
+    /// Stops training at the next optimizer-step boundary (thread-safe; e.g. from a SIGINT handler).
+    public func cancel() { trainer.cancellation.cancel() }
+
+    /// Polled before every micro-batch (e.g. the interpreter's Ctrl-C flag); true cancels as `cancel()` does.
+    public var shouldStop: (() -> Bool)?
+
+    /// Resumes if asked and possible, trains, installs a still-running refresh, runs the test split
+    /// (unless cancelled or `doPredict` is off) and returns what happened. The model is left in eval mode.
+    public func run() throws -> Summary {
+        if options.resume, let n = output.latestStep() {
+            try resume(from: n)
+        } else {
+            if options.resume { log?("resume: no complete checkpoint in \(output.outputDirectory.path); starting fresh") }
+            if !options.resume { try clearOutput() }
+            for (i, g) in trainer.generators.enumerated() { g.generator.state = RNG(seed: options.seed &+ UInt64(i)).state }
+        }
+        model.train()
+        defer { model.eval() }
+        let labelSmoothing = options.labelSmoothing
+        let model = self.model, loader = trainLoader
+        let fit = try trainer.fit(batch: { [self] in
+            if shouldStop?() == true { cancel() }
+            return try loader.batch(epoch: $0, index: $1)
+        }) { b in
+            let out = try model(inputIds: b.inputIds, attentionMask: b.attentionMask, labels: b.decoderInputIds,
+                                reduceLoss: true, labelSmoothing: labelSmoothing)
+            guard let loss = out.loss else { throw TrainError.data("the RAG forward returned no loss") }
+            return loss
+        }
+        trainer.finishRefresh()
+        var summary = Summary(steps: fit.steps, cancelled: fit.cancelled, lastLoss: fit.lastLoss, refreshes: trainer.state.refreshLog,
+                              validation: trainer.state.metrics.records["val"]?.last, test: nil)
+        if !fit.cancelled, options.doPredict {
+            let test = try RagEvaluation.evaluate(model, data: dataDirectory, split: "test", options: options)
+            try trainer.recordMetrics(test, split: "test")
+            log?("test: " + test.entries.map { "\($0.name) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))
+            summary.test = test
+        }
+        return summary
+    }
+
+    /// The previous run's files in the output directory: refused, or removed with `overwriteOutput`.
+    func clearOutput() throws {
+        let fm = FileManager.default
+        let names = ((try? fm.contentsOfDirectory(atPath: output.outputDirectory.path)) ?? []).filter {
+            $0.hasPrefix("checkpoint") || $0.hasPrefix(".tmp-checkpoint") || ["dpr_ctx_checkpoint", "metrics.json", "curves.svg"].contains($0)
+        }.sorted()
+        guard !names.isEmpty else { return }
+        guard options.overwriteOutput else {
+            throw TrainError.config("\(output.outputDirectory.path) holds an earlier run (\(names.prefix(4).joined(separator: ", "))\(names.count > 4 ? ", …" : "")): pass resume to continue it, overwrite_output to replace it, or choose another output directory")
+        }
+        for n in names {
+            do { try fm.removeItem(at: output.outputDirectory.appendingPathComponent(n)) } catch {
+                throw TrainError.io("cannot remove \(output.outputDirectory.appendingPathComponent(n).path): \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// Model (+ ctx encoder) weights, the checkpoint's KB, optimizer, schedule, RNG states and position.
+    func resume(from n: Int) throws {
+        try RagCheckpointState.loadWeights(into: model, from: output, step: n)
+        if refresher != nil {
+            guard let kb = try RagCheckpointState.loadKnowledgeBase(from: output, step: n) else {
+                throw TrainError.checkpoint("\(output.trainerStateFolder(step: n).path) has no kb/ folder: cannot resume end-to-end training with the KB of that checkpoint")
+            }
+            refresher!.install(kb)
+        }
+        try trainer.restore(checkpoint: n)
+        resumedFrom = n
+        log?("resumed from \(output.modelFolder(step: n).path) at step \(trainer.state.step)")
+    }
+}
