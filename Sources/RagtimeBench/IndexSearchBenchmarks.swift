@@ -2,7 +2,7 @@
 // tmp/bench-index/random-20k-m32.faiss): Ragtime reads that file, so both libraries walk the same graph
 // and the comparison isolates the search loop. Single-threaded, CPU seconds per query (best of ROUNDS),
 // and the fraction of result ids equal to faiss's (faiss-search-ids-ef*.i64), which should be 1.0 up to
-// float-rounding ties. Driver: scripts/bench/hnsw_search_bench.sh.
+// float-rounding ties. Env: ROUNDS (default 3), EFS (e.g. "64,2048"). Driver: scripts/bench/hnsw_search_bench.sh.
 import Foundation
 import Index
 
@@ -32,9 +32,11 @@ func runIndexSearchBenchmarks() throws {
         throw IndexError.io(path: "random-queries.f32", message: "expected \(nq) rows of \(d) floats")
     }
     let queries = qData.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-    let rounds = Int(ProcessInfo.processInfo.environment["ROUNDS"] ?? "") ?? 3
+    let env = ProcessInfo.processInfo.environment
+    let rounds = Int(env["ROUNDS"] ?? "") ?? 3
+    let efs = env["EFS"].map { $0.split(separator: ",").compactMap { Int($0) } } ?? searchEfs
     var line = "Ragtime 1 thread, shared graph:"
-    for ef in searchEfs {
+    for ef in efs {
         var best = Double.infinity
         var result: SearchResults?
         for _ in 0 ..< rounds {
