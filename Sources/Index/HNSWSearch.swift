@@ -76,7 +76,7 @@ extension HNSWKernel {
         result.insert(dNearest, Int(nearest))
         visited.set(nearest)
         // Per hop, faiss's order: mark the unvisited neighbours of v0 (list order, up to the first −1),
-        // then take their distances four at a time (`dis4`) and the last 1–3 one by one, pushing each into
+        // then take their distances four at a time (`Distances.hnsw4`) and the last 1–3 one by one, pushing each into
         // the result and the candidates in that order. Collecting the fresh ids first into a plain buffer
         // (not a SIMD register written lane by lane) keeps the loop free of store-forwarding stalls.
         let listLength = Int(cum[1] - cum[0])
