@@ -51,18 +51,43 @@ RT_CLONES void rt_l2sq4(const float *q, const float *x0, const float *x1, const 
     out[0] = a; out[1] = b; out[2] = c; out[3] = e;
 }
 
+typedef float rt_f16 __attribute__((ext_vector_type(16)));
+typedef int32_t rt_i16 __attribute__((ext_vector_type(16)));
+
+// One pass, 16 slots per step (faiss's AVX-512 `pop_min` idea): each lane keeps the smallest valid
+// distance it has seen and its slot, taking a later slot on ties (`<=`), so lane l ends with the highest
+// slot ≡ l (mod 16) holding that lane's minimum. The lanes are then merged (smallest distance, then
+// highest slot) and the k mod 16 tail is scanned in order. A plain `ids[i] != -1 ? dis[i] : inf` loop
+// does not vectorise (conditional load) and costs O(k) branchy scalar steps per pop; that made HNSW
+// search time grow quadratically with efSearch (BENCHMARKS.md, Index).
 RT_CLONES int rt_minimax_argmin(const int *ids, const float *dis, int k) {
-    float m = __builtin_inff();
-    int any = 0;
-    for (int i = 0; i < k; i++) {
-        float v = ids[i] != -1 ? dis[i] : __builtin_inff();
-        m = v < m ? v : m;
-        any |= ids[i] != -1;
+    rt_f16 bestD = __builtin_inff();
+    rt_i16 bestI = -1;
+    rt_i16 slot = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    int i = 0;
+    for (; i + 16 <= k; i += 16) {
+        rt_f16 d;
+        rt_i16 id;
+        __builtin_memcpy(&d, dis + i, sizeof d);
+        __builtin_memcpy(&id, ids + i, sizeof id);
+        rt_i16 take = (id != -1) & (d <= bestD);
+        bestD = take ? d : bestD;
+        bestI = take ? slot : bestI;
+        slot += 16;
     }
-    if (!any) return -1;
+    float m = __builtin_inff();
     int best = -1;
-    for (int i = 0; i < k; i++) {
-        best = (ids[i] != -1 && dis[i] == m) ? i : best;
+    for (int l = 0; l < 16; l++) {
+        if (bestI[l] >= 0 && (bestD[l] < m || (bestD[l] == m && bestI[l] > best))) {
+            m = bestD[l];
+            best = bestI[l];
+        }
+    }
+    for (; i < k; i++) {
+        if (ids[i] != -1 && dis[i] <= m) {
+            m = dis[i];
+            best = i;
+        }
     }
     return best;
 }

@@ -66,6 +66,16 @@ struct VisitedTable {
     @inline(__always) func get(_ i: Int32) -> Bool { marks[Int(i)] == generation }
     @inline(__always) mutating func set(_ i: Int32) { marks[Int(i)] = generation }
 
+    /// Marks `i`; true when it was not marked before (faiss `VisitedTable::set`'s return value).
+    @inline(__always) mutating func insert(_ i: Int32) -> Bool {
+        let g = generation
+        return marks.withUnsafeMutableBufferPointer { m in
+            let fresh = m[Int(i)] != g
+            m[Int(i)] = g
+            return fresh
+        }
+    }
+
     mutating func advance() {
         if generation < 250 {
             generation += 1

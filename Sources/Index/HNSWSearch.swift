@@ -75,29 +75,39 @@ extension HNSWKernel {
         result.reset()
         result.insert(dNearest, Int(nearest))
         visited.set(nearest)
-        while candidates.nvalid > 0 {
-            guard let (v0, d0) = candidates.popMin() else { break }
-            if candidates.countBelow(d0) >= efSearch { break }
-            let (b, e) = range(v0, 0)
-            var buffer = SIMD4<Int32>(), n = 0
-            var s = b
-            while true {
-                let v1: Int32 = s < e ? neighbors[s] : -1
-                if v1 >= 0 && !visited.get(v1) {
-                    visited.set(v1)
-                    buffer[n] = v1
-                    n += 1
+        // Per hop, faiss's order: mark the unvisited neighbours of v0 (list order, up to the first −1),
+        // then take their distances four at a time (`Distances.hnsw4`) and the last 1–3 one by one, pushing each into
+        // the result and the candidates in that order. Collecting the fresh ids first into a plain buffer
+        // (not a SIMD register written lane by lane) keeps the loop free of store-forwarding stalls.
+        let listLength = Int(cum[1] - cum[0])
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: listLength) { fresh in
+            let ids = fresh.baseAddress!
+            while candidates.nvalid > 0 {
+                guard let (v0, d0) = candidates.popMin() else { break }
+                if candidates.countBelow(d0) >= efSearch { break }
+                let (b, e) = range(v0, 0)
+                var n = 0
+                for s in b ..< e {
+                    let v1 = neighbors[s]
+                    if v1 < 0 { break }
+                    if visited.insert(v1) { ids[n] = v1; n += 1 }
                 }
-                if n == 4 || (v1 < 0 && n > 0) {
-                    let ds = dis4(q, buffer, n)
-                    for j in 0 ..< n {
-                        result.insert(ds[j], Int(buffer[j]))
-                        candidates.push(buffer[j], ds[j])
+                var j = 0
+                while j + 4 <= n {
+                    let ds = Distances.hnsw4(metric, q, vector(ids[j]), vector(ids[j + 1]), vector(ids[j + 2]),
+                                             vector(ids[j + 3]), d)
+                    for t in 0 ..< 4 {
+                        result.insert(ds[t], Int(ids[j + t]))
+                        candidates.push(ids[j + t], ds[t])
                     }
-                    n = 0
+                    j += 4
                 }
-                if v1 < 0 { break }
-                s += 1
+                while j < n {
+                    let dv = dis(q, ids[j])
+                    result.insert(dv, Int(ids[j]))
+                    candidates.push(ids[j], dv)
+                    j += 1
+                }
             }
         }
         visited.advance()

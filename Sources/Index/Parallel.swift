@@ -16,6 +16,38 @@ enum Parallel {
             if lo < hi { body(lo ..< hi) }
         }
     }
+
+    /// Dynamic scheduling (as faiss's OpenMP `schedule(guided)` search loops): up to `threads`
+    /// workers each call `worker(next)` once; `next()` hands out consecutive `grain`-sized ranges of
+    /// `0..<count` until none remain. A worker slowed by other load on its core simply takes fewer
+    /// ranges, where a static split would make everyone wait for it. Workers keep per-thread scratch.
+    static func forDynamicChunks(_ count: Int, threads: Int, grain: Int,
+                                 _ worker: @Sendable (_ next: () -> Range<Int>?) -> Void) {
+        if count == 0 { return }
+        let g = max(1, grain)
+        let workers = max(1, min(threads, (count + g - 1) / g))
+        let cursor = ChunkCursor(count: count, grain: g)
+        if workers == 1 { worker(cursor.next); return }
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in worker(cursor.next) }
+    }
+}
+
+/// The shared position of `Parallel.forDynamicChunks`.
+private final class ChunkCursor: @unchecked Sendable {
+    private let lock = NSLock()
+    private var position = 0
+    let count: Int, grain: Int
+
+    init(count: Int, grain: Int) { self.count = count; self.grain = grain }
+
+    func next() -> Range<Int>? {
+        lock.lock()
+        defer { lock.unlock() }
+        if position >= count { return nil }
+        let lo = position
+        position = min(count, lo + grain)
+        return lo ..< position
+    }
 }
 
 /// A raw pointer that may cross threads; the caller guarantees disjoint writes (or tolerated races,

@@ -1,5 +1,6 @@
 // RagtimeBench: release-build benchmarks that print their figures (not tests).
-//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, models, rag (default: all)
+//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, index-search,
+//                                                    models, rag (default: all)
 // Each suite lives in its own file (<Suite>Benchmarks.swift) and prints a table of medians.
 import Foundation
 import Tensor
@@ -10,6 +11,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("tensor", runTensorBenchmarks),
     ("tokenizers", runTokenizerBenchmarks),
     ("index", runIndexBenchmarks),
+    ("index-search", runIndexSearchBenchmarks),
     ("models", runModelsBenchmarks),
     ("rag", runRAGBenchmarks),
 ]

@@ -13,6 +13,12 @@ Measured: flat (IndexFlatIP) search of the 1,000 queries at k = 5; HNSW (IndexHN
 efConstruction 40) build time and, for each efSearch in EFS, queries/s and recall@5 against the flat result.
 RAGTIME_BENCH_FULL=1 also runs 100k x M 128 (slow on 2 cores); RAGTIME_BENCH_QUICK=1 only random 20k x M 32;
 RAGTIME_BENCH_MAX_N=20000 only the 20k sets.
+
+  python scripts/bench/faiss_bench.py search [ROUNDS]   search-only figures on ONE shared graph: builds random
+      20k x M 32 once with faiss (tmp/bench-index/random-20k-m32.faiss), then times single-threaded searches
+      at SEARCH_EFS in CPU seconds (best of ROUNDS) -> tmp/bench-index/faiss-search.json; Ragtime's side
+      (`RagtimeBench index-search`) reads the same file, so both walk the same graph
+      (scripts/bench/hnsw_search_bench.sh interleaves the two).
 """
 import json
 import os
@@ -115,6 +121,42 @@ def run():
         json.dump(results, f, indent=1)
 
 
+SEARCH_EFS = [64, 256, 512, 1024, 2048]
+
+
+def shared_graph_path():
+    return DIR / "random-20k-m32.faiss"
+
+
+def search_only(rounds="3"):
+    import faiss
+    make_data()
+    faiss.omp_set_num_threads(1)
+    xb, xq = load("random", 20_000)
+    path = shared_graph_path()
+    if not path.exists():
+        faiss.omp_set_num_threads(2)
+        index = faiss.IndexHNSWFlat(D, 32, faiss.METRIC_INNER_PRODUCT)
+        index.add(xb)
+        faiss.write_index(index, str(path))
+        faiss.omp_set_num_threads(1)
+    index = faiss.read_index(str(path))
+    points = []
+    for ef in SEARCH_EFS:
+        index.hnsw.efSearch = ef
+        best, ids = None, None
+        for _ in range(int(rounds)):
+            t = time.process_time()
+            _, ids = index.search(xq, K)
+            dt = time.process_time() - t
+            best = dt if best is None else min(best, dt)
+        np.asarray(ids, dtype=np.int64).tofile(DIR / f"faiss-search-ids-ef{ef}.i64")
+        points.append({"ef": ef, "cpu_ms_per_query": 1000 * best / NQ})
+    print("faiss  1 thread, shared graph: " + ", ".join(f"ef {p['ef']}: {p['cpu_ms_per_query']:.3f} ms" for p in points), flush=True)
+    with open(DIR / "faiss-search.json", "w") as f:
+        json.dump({"faiss_version": faiss.__version__, "points": points}, f, indent=1)
+
+
 def at_recall(points, target):
     for p in points:
         if p["recall"] >= target:
@@ -148,4 +190,4 @@ def report(faiss_file="faiss.json", ragtime_file="ragtime.json"):
 
 if __name__ == "__main__":
     mode = sys.argv[1] if len(sys.argv) > 1 else "run"
-    {"data": make_data, "run": run, "report": report}[mode](*sys.argv[2:])
+    {"data": make_data, "run": run, "report": report, "search": search_only}[mode](*sys.argv[2:])
