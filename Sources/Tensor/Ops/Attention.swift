@@ -1,0 +1,274 @@
+import CBLAS
+
+/// Fused multi-head scaled dot-product attention, `softmax(q kᵀ · scale + bias) v` per (batch, head),
+/// with optional dropout on the probabilities (PyTorch `scaled_dot_product_attention` semantics,
+/// rag-spec.md §1.4 / §2.4 attention). Nothing of size `[B, h, Tq, Tk]` is kept: each (batch, head) item
+/// computes its score block in a per-thread scratch buffer, normalises it in place and multiplies by `v`;
+/// backward recomputes the block from the saved row log-sum-exp (flash-attention style). Operands are
+/// read in place with BLAS leading dimensions, so no head split/merge copies are made.
+///
+/// Operand layouts (each of q, k, v independently): token layout `[B, T, h·dh]` (a linear layer's output)
+/// or head layout `[B, h, T, dh]`. The result is always token layout `[B, Tq, h·dh]`.
+struct HeadMatrices {
+    let base: UnsafeMutablePointer<Float>
+    let batchStride: Int, headStride: Int, ld: Int
+    let rows: Int, batch: Int, width: Int
+
+    /// Reads `t` as `batch × heads` matrices of `rows × (width / heads)`.
+    init(_ t: Tensor, heads: Int, name: String) throws {
+        switch t.rank {
+        case 3:
+            (batch, rows, width) = (t.shape[0], t.shape[1], t.shape[2])
+            guard width % heads == 0 else {
+                throw TensorError.invalidShape(op: "attention", shape: t.shape, reason: "\(name) width \(width) is not divisible by \(heads) heads")
+            }
+            (batchStride, headStride, ld) = (rows * width, width / heads, width)
+        case 4:
+            guard t.shape[1] == heads else {
+                throw TensorError.invalidShape(op: "attention", shape: t.shape, reason: "\(name) in head layout [B, h, T, dh] must have \(heads) heads")
+            }
+            (batch, rows, width) = (t.shape[0], t.shape[2], t.shape[3] * heads)
+            (batchStride, headStride, ld) = (heads * rows * t.shape[3], rows * t.shape[3], t.shape[3])
+        default:
+            throw TensorError.invalidShape(op: "attention", shape: t.shape, reason: "\(name) must be [B, T, h·dh] or [B, h, T, dh]")
+        }
+        base = t.base
+    }
+
+    /// Same layout over another storage (a gradient shaped like the operand).
+    init(_ layout: HeadMatrices, base: UnsafeMutablePointer<Float>) {
+        self.base = base
+        (batchStride, headStride, ld, rows, batch, width) = (layout.batchStride, layout.headStride, layout.ld, layout.rows, layout.batch, layout.width)
+    }
+
+    @inline(__always) func at(_ b: Int, _ h: Int) -> UnsafeMutablePointer<Float> { base + b * batchStride + h * headStride }
+}
+
+/// C[M, N] = alpha · op(A) · op(B) (+ beta · C), row-major with explicit leading dimensions.
+@inline(__always)
+func sgemmLD(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+             _ b: UnsafePointer<Float>, _ ldb: Int, beta: Float = 0, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// One attention problem: sizes, operands, bias strides and the dropout mask.
+struct AttentionProblem: @unchecked Sendable {
+    let q: HeadMatrices, k: HeadMatrices, v: HeadMatrices
+    let batch: Int, heads: Int, tq: Int, tk: Int, dh: Int
+    let scale: Float
+    /// Bias broadcast to `[B, h, Tq, Tk]`: base and element strides (0 on broadcast dims).
+    let bias: UnsafeMutablePointer<Float>?
+    let biasStrides: [Int]
+    /// `[B, h, Tq, Tk]` 1 = keep, 0 = dropped (nil without dropout); kept values are scaled by `keep`.
+    let mask: UnsafeMutablePointer<UInt8>?
+    let keep: Float
+
+    var items: Int { batch * heads }
+
+    /// Row `i` of item (b, h): s = s·scale + bias. Returns the row maximum.
+    @inline(__always) func scaleAndBias(_ s: UnsafeMutablePointer<Float>, b: Int, h: Int, i: Int) -> Float {
+        let sv = V16(repeating: scale)
+        var acc = V16(repeating: -.infinity)
+        var j = 0
+        if let bias {
+            let br = bias + b * biasStrides[0] + h * biasStrides[1] + i * biasStrides[2]
+            if biasStrides[3] == 1 {
+                while j + 16 <= tk { let x = s.load16(j) * sv + br.load16(j); s.store16(x, j); acc = vmax(acc, x); j += 16 }
+                var m = acc.max()
+                while j < tk { s[j] = s[j] * scale + br[j]; m = Swift.max(m, s[j]); j += 1 }
+                return m
+            }
+            let bv = V16(repeating: br[0])
+            while j + 16 <= tk { let x = s.load16(j) * sv + bv; s.store16(x, j); acc = vmax(acc, x); j += 16 }
+            var m = acc.max()
+            while j < tk { s[j] = s[j] * scale + br[0]; m = Swift.max(m, s[j]); j += 1 }
+            return m
+        }
+        while j + 16 <= tk { let x = s.load16(j) * sv; s.store16(x, j); acc = vmax(acc, x); j += 16 }
+        var m = acc.max()
+        while j < tk { s[j] *= scale; m = Swift.max(m, s[j]); j += 1 }
+        return m
+    }
+
+    /// Forward of one item: out rows (token layout, ld = h·dh) and the row log-sum-exp.
+    func forward(item: Int, scratch s: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>?) {
+        let b = item / heads, h = item % heads
+        sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, q.at(b, h), q.ld, k.at(b, h), k.ld, s, tk)
+        for i in 0..<tq {
+            let row = s + i * tk
+            var m = scaleAndBias(row, b: b, h: h, i: i)
+            if !m.isFinite { m = 0 }  // all -inf row: zeros, sum 0 -> nan as in PyTorch
+            let mv = V16(repeating: m)
+            var acc = V16(repeating: 0)
+            var j = 0
+            while j + 16 <= tk { let e = vexp(row.load16(j) - mv); row.store16(e, j); acc += e; j += 16 }
+            var sum = acc.sum()
+            while j < tk { let e = sexp(row[j] - m); row[j] = e; sum += e; j += 1 }
+            lse?[item * tq + i] = m + logf(sum)
+            let inv = 1 / sum
+            if let mask {
+                let mr = mask + (item * tq + i) * tk
+                let kv = inv * keep
+                for j in 0..<tk { row[j] *= mr[j] != 0 ? kv : 0 }
+            } else {
+                let iv = V16(repeating: inv)
+                j = 0
+                while j + 16 <= tk { row.store16(row.load16(j) * iv, j); j += 16 }
+                while j < tk { row[j] *= inv; j += 1 }
+            }
+        }
+        let width = heads * dh
+        sgemmLD(false, false, m: tq, n: dh, k: tk, alpha: 1, s, tk, v.at(b, h), v.ld, out + b * tq * width + h * dh, width)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Tensor {
+    /// `softmax(q kᵀ · scale + bias) v` over `heads` heads, fused (see `AttentionProblem`). `bias` broadcasts
+    /// to `[B, h, Tq, Tk]` (e.g. `[B, 1, 1, Tk]` padding, `[1, 1, Tq, Tk]` causal; masked entries hold float32
+    /// lowest). Dropout with probability `dropout` (drawn from `generator` in `[B, h, Tq, Tk]` row-major
+    /// order, as `probs.dropout(p:generator:training: true)` would) is applied to the probabilities.
+    /// Returns `[B, Tq, h·dh]`.
+    public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int, scale: Float,
+                                 bias: Tensor? = nil, dropout: Float = 0, generator: RNG? = nil) throws -> Tensor {
+        guard heads > 0 else { throw TensorError.invalidArgument(op: "attention", reason: "heads must be positive, got \(heads)") }
+        let q = try HeadMatrices(query, heads: heads, name: "query")
+        let k = try HeadMatrices(key, heads: heads, name: "key")
+        let v = try HeadMatrices(value, heads: heads, name: "value")
+        guard k.batch == q.batch, v.batch == q.batch, k.width == q.width, v.width == q.width, v.rows == k.rows, k.rows > 0 else {
+            throw TensorError.shapeMismatch(op: "attention", lhs: query.shape, rhs: key.shape,
+                                            reason: "query \(query.shape), key \(key.shape) and value \(value.shape) must share batch and width, key/value their (non-empty) length")
+        }
+        guard (0..<1).contains(dropout), dropout == 0 || generator != nil else {
+            throw TensorError.invalidArgument(op: "attention", reason: "dropout \(dropout) must be in [0, 1) and needs a generator when > 0")
+        }
+        let (b, tq, tk, dh) = (q.batch, q.rows, k.rows, q.width / heads)
+        let full = [b, heads, tq, tk]
+        var biasStrides = [0, 0, 0, 0]
+        if let bias {
+            guard bias.rank <= 4, (try? Shape.broadcast(bias.shape, full, op: "attention")) == full else {
+                throw TensorError.shapeMismatch(op: "attention", lhs: bias.shape, rhs: full, reason: "bias must broadcast to [B, h, Tq, Tk]")
+            }
+            biasStrides = Shape.broadcastStrides(bias.shape, to: full)
+        }
+        var maskStorage: [UInt8]? = nil
+        if dropout > 0, let generator {
+            var m = [UInt8](repeating: 1, count: b * heads * tq * tk)
+            for i in m.indices where generator.uniform() < dropout { m[i] = 0 }
+            maskStorage = m
+        }
+        let out = Tensor(uninitialized: [b, tq, q.width])
+        if tq == 0 { return out }
+        let recording = GradMode.enabled && [query, key, value, bias].contains { $0?.tracksGrad ?? false }
+        let lse = recording ? Tensor(uninitialized: [b * heads * tq]) : nil
+        let maskBox = MaskBox(maskStorage)
+        let problem = AttentionProblem(q: q, k: k, v: v, batch: b, heads: heads, tq: tq, tk: tk, dh: dh, scale: scale,
+                                       bias: bias?.base, biasStrides: biasStrides, mask: maskBox.pointer,
+                                       keep: 1 / (1 - dropout))
+        let (po, pl) = (out.base, lse?.base)
+        AttentionProblem.forEachItem(problem.items) { range in
+            let s = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+            defer { s.deallocate() }
+            for item in range { problem.forward(item: item, scratch: s, out: po, lse: pl) }
+        }
+        guard recording, let lse else { return out }
+        let inputs = [query, key, value] + (bias.map { [$0] } ?? [])
+        let saved = (query.detached(), key.detached(), value.detached(), bias?.detached(), out.detached())
+        let shapes = (query.shape, key.shape, value.shape, bias?.shape)
+        let needs = (query.tracksGrad, key.tracksGrad, value.tracksGrad, bias?.tracksGrad ?? false)
+        return record(.attention, inputs, out) { g in
+            withExtendedLifetime(saved) {}  // the operands' storage backs the problem's pointers
+            return try problem.backward(g: g, out: saved.4, lse: lse, maskOwner: maskBox, shapes: shapes, needs: needs)
+        }
+    }
+}
+
+/// Owns the dropout mask bytes for the problem's raw pointer (freed with the tape node).
+final class MaskBox: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<UInt8>?
+    let count: Int
+    init(_ bytes: [UInt8]?) {
+        count = bytes?.count ?? 0
+        if let bytes {
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: Swift.max(bytes.count, 1))
+            p.initialize(from: bytes, count: bytes.count)
+            pointer = p
+        } else {
+            pointer = nil
+        }
+    }
+    deinit { pointer?.deallocate() }
+}
+
+extension AttentionProblem {
+    /// Runs `body` over chunks of the (batch, head) items on all workers, BLAS single-threaded inside.
+    static func forEachItem(_ items: Int, _ body: (Range<Int>) -> Void) {
+        if items > 1 && Parallel.threadCount > 1 {
+            Parallel.withSingleThreadedBLAS { Parallel.forEach(items, grain: 1, body) }
+        } else if items > 0 {
+            body(0..<items)
+        }
+    }
+
+    /// Gradients for (query, key, value, bias), each shaped like its operand (nil where not needed).
+    func backward(g: Tensor, out: Tensor, lse: Tensor, maskOwner: MaskBox, shapes: ([Int], [Int], [Int], [Int]?),
+                  needs: (Bool, Bool, Bool, Bool)) throws -> [Tensor?] {
+        let gq = needs.0 ? Tensor(uninitialized: shapes.0) : nil
+        let gk = needs.1 ? Tensor(uninitialized: shapes.1) : nil
+        let gv = needs.2 ? Tensor(uninitialized: shapes.2) : nil
+        let gBiasFull = needs.3 ? Tensor(uninitialized: [batch, heads, tq, tk]) : nil
+        let lq = gq.map { HeadMatrices(q, base: $0.base) }, lk = gk.map { HeadMatrices(k, base: $0.base) }
+        let lv = gv.map { HeadMatrices(v, base: $0.base) }
+        let (pg, po, pl, pb) = (g.base, out.base, lse.base, gBiasFull?.base)
+        let width = heads * dh
+        withExtendedLifetime(maskOwner) {}  // owns `mask`'s bytes
+        AttentionProblem.forEachItem(items) { range in
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+            let ds = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
+            defer { p.deallocate(); ds.deallocate() }
+            for item in range {
+                let b = item / heads, h = item % heads
+                let gRows = pg + b * tq * width + h * dh, oRows = po + b * tq * width + h * dh
+                // P = exp(q kᵀ·scale + bias − lse) (the forward's probabilities, before dropout).
+                sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, q.at(b, h), q.ld, k.at(b, h), k.ld, p, tk)
+                // dPd = dO vᵀ (gradient of the dropped probabilities).
+                sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, gRows, width, v.at(b, h), v.ld, ds, tk)
+                for i in 0..<tq {
+                    let row = p + i * tk, drow = ds + i * tk
+                    _ = scaleAndBias(row, b: b, h: h, i: i)
+                    let l = V16(repeating: pl[item * tq + i])
+                    var j = 0
+                    while j + 16 <= tk { row.store16(vexp(row.load16(j) - l), j); j += 16 }
+                    while j < tk { row[j] = sexp(row[j] - l[0]); j += 1 }
+                    // D_i = dO_i · O_i = Σ_j Pd_ij dPd_ij.
+                    let d = RowKernels.dot(gRows + i * width, oRows + i * width, dh)
+                    if let mask {
+                        let mr = mask + (item * tq + i) * tk
+                        for j in 0..<tk {
+                            let mk: Float = mr[j] != 0 ? keep : 0
+                            drow[j] = row[j] * (drow[j] * mk - d)
+                            row[j] *= mk
+                        }
+                    } else {
+                        let dv = V16(repeating: d)
+                        j = 0
+                        while j + 16 <= tk { drow.store16(row.load16(j) * (drow.load16(j) - dv), j); j += 16 }
+                        while j < tk { drow[j] = row[j] * (drow[j] - d); j += 1 }
+                    }
+                }
+                // ds = dS' (gradient of the biased, scaled scores); p = Pd.
+                if let pb { (pb + item * tq * tk).update(from: ds, count: tq * tk) }
+                if let lq { sgemmLD(false, false, m: tq, n: dh, k: tk, alpha: scale, ds, tk, k.at(b, h), k.ld, lq.at(b, h), lq.ld) }
+                if let lk { sgemmLD(true, false, m: tk, n: dh, k: tq, alpha: scale, ds, tk, q.at(b, h), q.ld, lk.at(b, h), lk.ld) }
+                if let lv { sgemmLD(true, false, m: tk, n: dh, k: tq, alpha: 1, p, tk, gRows, width, lv.at(b, h), lv.ld) }
+            }
+        }
+        var gBias: Tensor? = nil
+        if let gBiasFull, let biasShape = shapes.3 { gBias = try gBiasFull.sumTo(biasShape) }
+        return [gq, gk, gv] + (shapes.3 != nil ? [gBias] : [])
+    }
+}
