@@ -14,13 +14,20 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("rag", runRAGBenchmarks),
 ]
 
+/// `RAGTIME_BENCH_CASES=tiny,MiniLM` limits suites that honour it (models, rag, train) to cases whose name
+/// starts with one of the given prefixes (case-insensitive); unset = all cases.
+func benchCaseSelected(_ name: String) -> Bool {
+    guard let list = ProcessInfo.processInfo.environment["RAGTIME_BENCH_CASES"], !list.isEmpty else { return true }
+    return list.split(separator: ",").contains { name.lowercased().hasPrefix($0.lowercased()) }
+}
+
 let requested = Array(CommandLine.arguments.dropFirst())
 let unknown = requested.filter { name in !suites.contains { $0.name == name } }
 if !unknown.isEmpty {
     print("RagtimeBench: unknown suite(s) \(unknown.joined(separator: ", ")); known: \(suites.map(\.name).joined(separator: ", "))")
     exit(64)
 }
-print("RagtimeBench: BLAS kernel \(BLAS.coreName), \(BLAS.threadCount) BLAS threads")
+print("RagtimeBench: BLAS kernel \(BLAS.coreName), \(BLAS.threadCount) BLAS threads, row kernels \(KernelISA.name)")
 for suite in suites where requested.isEmpty || requested.contains(suite.name) {
     print("== \(suite.name) ==")
     do { try suite.run() } catch { print("\(suite.name) failed: \(error)"); exit(1) }

@@ -1,4 +1,5 @@
 import CBLAS
+import CTensorKernels
 
 /// Fused multi-head scaled dot-product attention, `softmax(q kᵀ · scale + bias) v` per (batch, head),
 /// with optional dropout on the probabilities (PyTorch `scaled_dot_product_attention` semantics,
@@ -66,29 +67,10 @@ struct AttentionProblem: @unchecked Sendable {
 
     var items: Int { batch * heads }
 
-    /// Row `i` of item (b, h): s = s·scale + bias. Returns the row maximum.
-    @inline(__always) func scaleAndBias(_ s: UnsafeMutablePointer<Float>, b: Int, h: Int, i: Int) -> Float {
-        let sv = V16(repeating: scale)
-        var acc = V16(repeating: -.infinity)
-        var j = 0
-        if let bias {
-            let br = bias + b * biasStrides[0] + h * biasStrides[1] + i * biasStrides[2]
-            if biasStrides[3] == 1 {
-                while j + 16 <= tk { let x = s.load16(j) * sv + br.load16(j); s.store16(x, j); acc = vmax(acc, x); j += 16 }
-                var m = acc.max()
-                while j < tk { s[j] = s[j] * scale + br[j]; m = Swift.max(m, s[j]); j += 1 }
-                return m
-            }
-            let bv = V16(repeating: br[0])
-            while j + 16 <= tk { let x = s.load16(j) * sv + bv; s.store16(x, j); acc = vmax(acc, x); j += 16 }
-            var m = acc.max()
-            while j < tk { s[j] = s[j] * scale + br[0]; m = Swift.max(m, s[j]); j += 1 }
-            return m
-        }
-        while j + 16 <= tk { let x = s.load16(j) * sv; s.store16(x, j); acc = vmax(acc, x); j += 16 }
-        var m = acc.max()
-        while j < tk { s[j] *= scale; m = Swift.max(m, s[j]); j += 1 }
-        return m
+    /// Bias row `i` of item (b, h) and its element stride (0 or 1), nil without bias.
+    @inline(__always) func biasRow(b: Int, h: Int, i: Int) -> (UnsafePointer<Float>?, Int) {
+        guard let bias else { return (nil, 0) }
+        return (UnsafePointer(bias + b * biasStrides[0] + h * biasStrides[1] + i * biasStrides[2]), biasStrides[3])
     }
 
     /// Forward of one item: out rows (token layout, ld = h·dh) and the row log-sum-exp.
@@ -96,36 +78,14 @@ struct AttentionProblem: @unchecked Sendable {
         let b = item / heads, h = item % heads
         sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, q.at(b, h), q.ld, k.at(b, h), k.ld, s, tk)
         for i in 0..<tq {
-            let row = s + i * tk
-            var m = scaleAndBias(row, b: b, h: h, i: i)
-            if !m.isFinite { m = 0 }  // all -inf row: zeros, sum 0 -> nan as in PyTorch
-            let mv = V16(repeating: m)
-            var acc = V16(repeating: 0)
-            var j = 0
-            while j + 16 <= tk { let e = vexp(row.load16(j) - mv); row.store16(e, j); acc += e; j += 16 }
-            var sum = acc.sum()
-            while j < tk { let e = sexp(row[j] - m); row[j] = e; sum += e; j += 1 }
-            lse?[item * tq + i] = m + logf(sum)
-            let inv = 1 / sum
-            if let mask {
-                let mr = mask + (item * tq + i) * tk
-                let kv = inv * keep
-                for j in 0..<tk { row[j] *= mr[j] != 0 ? kv : 0 }
-            } else {
-                let iv = V16(repeating: inv)
-                j = 0
-                while j + 16 <= tk { row.store16(row.load16(j) * iv, j); j += 16 }
-                while j < tk { row[j] *= inv; j += 1 }
-            }
+            let (br, bs) = biasRow(b: b, h: h, i: i)
+            let l = rt_attention_row(s + i * tk, tk, scale, br, bs, mask.map { UnsafePointer($0 + (item * tq + i) * tk) }, keep)
+            lse?[item * tq + i] = l
         }
         let width = heads * dh
         sgemmLD(false, false, m: tq, n: dh, k: tk, alpha: 1, s, tk, v.at(b, h), v.ld, out + b * tq * width + h * dh, width)
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension Tensor {
     /// `softmax(q kᵀ · scale + bias) v` over `heads` heads, fused (see `AttentionProblem`). `bias` broadcasts
@@ -238,27 +198,11 @@ extension AttentionProblem {
                 // dPd = dO vᵀ (gradient of the dropped probabilities).
                 sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, gRows, width, v.at(b, h), v.ld, ds, tk)
                 for i in 0..<tq {
-                    let row = p + i * tk, drow = ds + i * tk
-                    _ = scaleAndBias(row, b: b, h: h, i: i)
-                    let l = V16(repeating: pl[item * tq + i])
-                    var j = 0
-                    while j + 16 <= tk { row.store16(vexp(row.load16(j) - l), j); j += 16 }
-                    while j < tk { row[j] = sexp(row[j] - l[0]); j += 1 }
+                    let (br, bs) = biasRow(b: b, h: h, i: i)
+                    rt_attention_row_recompute(p + i * tk, tk, scale, br, bs, pl[item * tq + i])
                     // D_i = dO_i · O_i = Σ_j Pd_ij dPd_ij.
-                    let d = RowKernels.dot(gRows + i * width, oRows + i * width, dh)
-                    if let mask {
-                        let mr = mask + (item * tq + i) * tk
-                        for j in 0..<tk {
-                            let mk: Float = mr[j] != 0 ? keep : 0
-                            drow[j] = row[j] * (drow[j] * mk - d)
-                            row[j] *= mk
-                        }
-                    } else {
-                        let dv = V16(repeating: d)
-                        j = 0
-                        while j + 16 <= tk { drow.store16(row.load16(j) * (drow.load16(j) - dv), j); j += 16 }
-                        while j < tk { drow[j] = row[j] * (drow[j] - d); j += 1 }
-                    }
+                    let d = rt_dot(gRows + i * width, oRows + i * width, dh)
+                    rt_attention_row_grad(p + i * tk, ds + i * tk, tk, d, mask.map { UnsafePointer($0 + (item * tq + i) * tk) }, keep)
                 }
                 // ds = dS' (gradient of the biased, scaled scores); p = Pd.
                 if let pb { (pb + item * tq * tk).update(from: ds, count: tq * tk) }
