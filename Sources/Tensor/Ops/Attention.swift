@@ -45,14 +45,6 @@ struct HeadMatrices {
     @inline(__always) func at(_ b: Int, _ h: Int) -> UnsafeMutablePointer<Float> { base + b * batchStride + h * headStride }
 }
 
-/// C[M, N] = alpha · op(A) · op(B) (+ beta · C), row-major with explicit leading dimensions.
-@inline(__always)
-func sgemmLD(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
-             _ b: UnsafePointer<Float>, _ ldb: Int, beta: Float = 0, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-}
-
 /// One attention problem: sizes, operands, bias strides and the dropout mask.
 struct AttentionProblem: @unchecked Sendable {
     let q: HeadMatrices, k: HeadMatrices, v: HeadMatrices
