@@ -17,9 +17,9 @@ enum GEMM {
         }
         if m == 0 || n == 0 { return }
         let (lda, ldb) = (ta ? m : k, tb ? k : n)
-        let parts = Parallel.threadCount
+        let parts = Parallel.threadCount == 1 ? 1 : Parallel.threadCount * 2  // 2 blocks per worker balance shared cores
         Parallel.withSingleThreadedBLAS {
-            if parts > 1 && m * n * k >= splitMACs && m >= parts * 16 {
+            if parts > 1 && m * n * k >= splitMACs && m >= parts * 32 {
                 let per = (m + parts - 1) / parts
                 Parallel.forEach(parts, grain: 1) { r in
                     for p in r {
@@ -28,7 +28,7 @@ enum GEMM {
                         sgemmLD(ta, tb, m: rows, n: n, k: k, alpha: 1, ta ? a + i0 : a + i0 * lda, lda, b, ldb, c + i0 * n, n)
                     }
                 }
-            } else if parts > 1 && m * n * k >= splitMACs && n >= parts * 16 {
+            } else if parts > 1 && m * n * k >= splitMACs && n >= parts * 32 {
                 let per = (n + parts - 1) / parts
                 Parallel.forEach(parts, grain: 1) { r in
                     for p in r {
