@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
-        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB"], swiftSettings: optimized),
+        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB", "NN"], swiftSettings: optimized),
         // Test support and tests.
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),

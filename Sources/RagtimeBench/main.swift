@@ -1,5 +1,5 @@
 // RagtimeBench: release-build benchmarks that print their figures (not tests).
-//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, models, rag (default: all)
+//   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, models, rag, train (default: all)
 // Each suite lives in its own file (<Suite>Benchmarks.swift) and prints a table of medians.
 import Foundation
 import Tensor
@@ -12,6 +12,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("index", runIndexBenchmarks),
     ("models", runModelsBenchmarks),
     ("rag", runRAGBenchmarks),
+    ("train", runTrainBenchmarks),
 ]
 
 /// `RAGTIME_BENCH_CASES=tiny,MiniLM` limits suites that honour it (models, rag, train) to cases whose name
