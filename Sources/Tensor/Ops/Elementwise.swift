@@ -120,32 +120,36 @@ enum Elementwise {
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(AddFn.self, a, b, op: "add")
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)  // the closure keeps no input alive
         return record(.add, [a, b], out) { g in
-            [a.tracksGrad ? try g.sumTo(a.shape) : nil, b.tracksGrad ? try g.sumTo(b.shape) : nil]
+            [ta ? try g.sumTo(sa) : nil, tb ? try g.sumTo(sb) : nil]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(SubFn.self, a, b, op: "sub")
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
         return record(.sub, [a, b], out) { g in
-            [a.tracksGrad ? try g.sumTo(a.shape) : nil, b.tracksGrad ? try (-g).sumTo(b.shape) : nil]
+            [ta ? try g.sumTo(sa) : nil, tb ? try (-g).sumTo(sb) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(MulFn.self, a, b, op: "mul")
         let (ad, bd) = (a.detached(), b.detached())
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
         return record(.mul, [a, b], out) { g in
-            [a.tracksGrad ? try (g * bd).sumTo(a.shape) : nil, b.tracksGrad ? try (g * ad).sumTo(b.shape) : nil]
+            [ta ? try (g * bd).sumTo(sa) : nil, tb ? try (g * ad).sumTo(sb) : nil]
         }
     }
 
     public static func / (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(DivFn.self, a, b, op: "div")
         let (bd, od) = (b.detached(), out.detached())
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
         return record(.div, [a, b], out) { g in
             let ga = try g / bd  // d(a/b)/da = 1/b ; d(a/b)/db = -(a/b)/b
-            return [a.tracksGrad ? try ga.sumTo(a.shape) : nil, b.tracksGrad ? try (-(ga * od)).sumTo(b.shape) : nil]
+            return [ta ? try ga.sumTo(sa) : nil, tb ? try (-(ga * od)).sumTo(sb) : nil]
         }
     }
 

@@ -106,27 +106,32 @@ extension Tensor {
             }
         }
 
-        let (ad, bd) = (a.detached(), b.detached())
+        // The closure keeps only what it reads: B's values for dA, A's for dB (not the input tensors).
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
+        let ad = tb ? a.detached() : nil, bd = ta ? b.detached() : nil
         return Tensor.record(.matmul, [a, b], out) { g in
             var ga: Tensor?, gb: Tensor?
             if bBatch.isEmpty && !transposeA {
                 // Fold the batch: A as [B*M, K], G as [B*M, N].
-                let a2 = try ad.reshaped([-1, k]), g2 = try g.reshaped([-1, n])
-                if a.tracksGrad { ga = try g2.matmul(bd, transposeB: !transposeB).reshaped(a.shape) }
-                if b.tracksGrad { gb = transposeB ? try g2.matmul(a2, transposeA: true) : try a2.matmul(g2, transposeA: true) }
+                let g2 = try g.reshaped([-1, n])
+                if let bd { ga = try g2.matmul(bd, transposeB: !transposeB).reshaped(sa) }
+                if let ad {
+                    let a2 = try ad.reshaped([-1, k])
+                    gb = transposeB ? try g2.matmul(a2, transposeA: true) : try a2.matmul(g2, transposeA: true)
+                }
                 return [ga, gb]
             }
-            if a.tracksGrad {
+            if let bd {
                 // d op(A) = G @ op(B)^T.
                 ga = transposeA ? try bd.matmul(g, transposeA: transposeB, transposeB: true)
                                 : try g.matmul(bd, transposeB: !transposeB)
-                ga = try ga!.sumTo(a.shape)
+                ga = try ga!.sumTo(sa)
             }
-            if b.tracksGrad {
+            if let ad {
                 // d op(B) = op(A)^T @ G.
                 gb = transposeB ? try g.matmul(ad, transposeA: true, transposeB: transposeA)
                                 : try ad.matmul(g, transposeA: !transposeA)
-                gb = try gb!.sumTo(b.shape)
+                gb = try gb!.sumTo(sb)
             }
             return [ga, gb]
         }
