@@ -19,7 +19,8 @@ let package = Package(
         .target(name: "Syntax", swiftSettings: optimized),
         .target(name: "Tokenizers", swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
-        .target(name: "Tensor", dependencies: ["CBLAS"], swiftSettings: optimized),
+        .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),  // AVX-512/AVX2/baseline row kernels
+        .target(name: "Tensor", dependencies: ["CBLAS", "CTensorKernels"], swiftSettings: optimized),
         // Layer 2: modules with Hugging Face parameter names, layers, checkpoints.
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimized),
         // Layer 3: BERT/DPR encoders, BART, generation.
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
-        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB"], swiftSettings: optimized),
+        .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB", "NN"], swiftSettings: optimized),
         // Test support and tests.
         .target(name: "TestSupport", dependencies: ["Tensor"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),

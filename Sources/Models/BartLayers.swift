@@ -95,8 +95,8 @@ final class BartDecoderLayer: Module {
                         cache: inout KeyValueCache?, index: Int) throws -> Tensor {
         var (k, v) = try selfAttention.keysValues(y)
         if let past = cache?.selfKeys[index], let pastValues = cache?.selfValues[index] {
-            k = try Tensor.concat([past, k], dim: 2)
-            v = try Tensor.concat([pastValues, v], dim: 2)
+            k = try Tensor.concat([past, k], dim: 1)
+            v = try Tensor.concat([pastValues, v], dim: 1)
         }
         cache?.selfKeys[index] = k
         cache?.selfValues[index] = v

@@ -24,28 +24,22 @@ public final class MultiHeadAttention {
 
     var headDim: Int { query.outFeatures / heads }
 
-    /// `[B, T, d] -> [B, h, T, dh]`.
-    func splitHeads(_ t: Tensor) throws -> Tensor {
-        try t.reshaped([t.shape[0], t.shape[1], heads, headDim]).permuted([0, 2, 1, 3])
-    }
-
-    /// Keys and values of `source` in head layout `[B, h, Tk, dh]` (what a cache stores).
+    /// Keys and values of `source` `[B, Tk, d]` (token layout, what a cache stores; heads are the
+    /// `dh`-wide column groups).
     public func keysValues(_ source: Tensor) throws -> (keys: Tensor, values: Tensor) {
-        (try splitHeads(key(source)), try splitHeads(value(source)))
+        (try key(source), try value(source))
     }
 
-    /// Attention of `x` over precomputed `keys`/`values` `[B, h, Tk, dh]`; returns `[B, Tq, d]`.
+    /// Attention of `x` over precomputed `keys`/`values` `[B, Tk, d]`; returns `[B, Tq, d]`.
+    /// Fused (`Tensor.attention`): scaled scores + bias, softmax, dropout, values, without materialising
+    /// `[B, h, Tq, Tk]`.
     public func attend(_ x: Tensor, keys: Tensor, values: Tensor, bias: Tensor?) throws -> Tensor {
-        let b = x.shape[0], tq = x.shape[1]
         let scale = 1 / Float(headDim).squareRoot()
-        var q = try splitHeads(query(x))
-        if scaleQueries { q = q * scale }
-        var scores = try q.matmul(keys, transposeB: true)              // [B, h, Tq, Tk]
-        if !scaleQueries { scores = scores * scale }
-        if let bias { scores = try scores + bias }
-        let probs = try dropout(scores.softmax(dim: -1))
-        let context = try probs.matmul(values)                         // [B, h, Tq, dh]
-            .permuted([0, 2, 1, 3]).reshaped([b, tq, heads * headDim])
+        let p: Float = dropout.isTraining ? dropout.p : 0
+        // Scaling where the reference does (queries for BART, scores for BERT) keeps its float rounding.
+        let q = scaleQueries ? try query(x) * scale : try query(x)
+        let context = try Tensor.attention(query: q, key: keys, value: values, heads: heads, scale: scaleQueries ? 1 : scale,
+                                           bias: bias, dropout: p, generator: dropout.generator)
         return try output(context)
     }
 
@@ -77,7 +71,7 @@ public enum AttentionMask {
 }
 
 /// Per-layer key/value cache of a decoder: self-attention entries grow by one step per call,
-/// cross-attention entries are computed once from the encoder output. All `[rows, h, len, dh]`.
+/// cross-attention entries are computed once from the encoder output. All `[rows, len, d]` (token layout).
 public struct KeyValueCache {
     public var selfKeys: [Tensor?]
     public var selfValues: [Tensor?]
@@ -90,7 +84,7 @@ public struct KeyValueCache {
     }
 
     /// Tokens already cached (0 for an empty cache).
-    public var length: Int { selfKeys.first??.shape[2] ?? 0 }
+    public var length: Int { selfKeys.first??.shape[1] ?? 0 }
 
     /// Keeps rows `source` (row r of the result is old row source[r]): beam reordering. Cross-attention
     /// entries move only with `includeCross`; beam search leaves them, because it only moves rows between

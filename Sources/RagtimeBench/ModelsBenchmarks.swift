@@ -12,7 +12,7 @@ func runModelsBenchmarks() throws {
     ]
     let (batch, length) = (16, 128)
     print("case                           fwd+bwd s (median)   encode passages/s")
-    for s in sizes {
+    for s in sizes where benchCaseSelected(s.name) {
         var c = BertConfig()
         c.hiddenSize = s.hidden; c.numHiddenLayers = s.layers; c.numAttentionHeads = s.heads; c.intermediateSize = s.ff
         let model = try DPREncoder(kind: .context, config: c, seed: 1)

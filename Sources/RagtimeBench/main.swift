@@ -1,6 +1,6 @@
 // RagtimeBench: release-build benchmarks that print their figures (not tests).
 //   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, index-search,
-//                                                    models, rag (default: all)
+//                                                    models, rag, train (default: all)
 // Each suite lives in its own file (<Suite>Benchmarks.swift) and prints a table of medians.
 import Foundation
 import Tensor
@@ -14,7 +14,15 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("index-search", runIndexSearchBenchmarks),
     ("models", runModelsBenchmarks),
     ("rag", runRAGBenchmarks),
+    ("train", runTrainBenchmarks),
 ]
+
+/// `RAGTIME_BENCH_CASES=tiny,MiniLM` limits suites that honour it (models, rag, train) to cases whose name
+/// starts with one of the given prefixes (case-insensitive); unset = all cases.
+func benchCaseSelected(_ name: String) -> Bool {
+    guard let list = ProcessInfo.processInfo.environment["RAGTIME_BENCH_CASES"], !list.isEmpty else { return true }
+    return list.split(separator: ",").contains { name.lowercased().hasPrefix($0.lowercased()) }
+}
 
 let requested = Array(CommandLine.arguments.dropFirst())
 let unknown = requested.filter { name in !suites.contains { $0.name == name } }
@@ -22,7 +30,7 @@ if !unknown.isEmpty {
     print("RagtimeBench: unknown suite(s) \(unknown.joined(separator: ", ")); known: \(suites.map(\.name).joined(separator: ", "))")
     exit(64)
 }
-print("RagtimeBench: BLAS kernel \(BLAS.coreName), \(BLAS.threadCount) BLAS threads")
+print("RagtimeBench: BLAS kernel \(BLAS.coreName), \(BLAS.threadCount) BLAS threads, row kernels \(KernelISA.name)")
 for suite in suites where requested.isEmpty || requested.contains(suite.name) {
     print("== \(suite.name) ==")
     do { try suite.run() } catch { print("\(suite.name) failed: \(error)"); exit(1) }

@@ -11,6 +11,8 @@ public enum Op: String, CaseIterable, Sendable {
     case softmax, logSoftmax, layerNorm
     // Ops/MatMul.swift
     case matmul
+    // Ops/Attention.swift
+    case attention
     // Ops/Movement.swift
     case reshape, permute, expand, slice, concat
     // Ops/Index.swift

@@ -31,9 +31,12 @@ public enum Parallel {
     }
 
     /// Calls `body` on disjoint sub-ranges covering `0..<total`, on up to `threadCount` threads,
-    /// with at least `grain` items per chunk. Runs inline when one chunk suffices.
+    /// with at least `grain` items per chunk. Runs inline when one chunk suffices. Up to
+    /// `chunksPerThread` chunks per thread are handed out dynamically, so a worker that loses its core
+    /// to another process (the machine is shared) does not hold up the whole op.
     static func forEach(_ total: Int, grain: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = min(threadCount, total / max(grain, 1))
+        let threads = threadCount
+        let chunks = threads == 1 ? min(1, total / max(grain, 1)) : min(threads * chunksPerThread, total / max(grain, 1))
         if chunks <= 1 {
             if total > 0 { body(0..<total) }
             return
@@ -47,6 +50,8 @@ public enum Parallel {
             }
         }
     }
+
+    static let chunksPerThread = 4
 
     /// Runs `body` with OpenBLAS limited to one thread (for many small independent products run
     /// in parallel across items, e.g. attention heads), restoring the previous count afterwards.

@@ -1,17 +1,21 @@
 import Synchronization
 
-/// One recorded op: its inputs (kept alive for backward) and its vector-Jacobian product.
+/// One recorded op: edges to its inputs' producers and its vector-Jacobian product.
 /// `backward(g)` returns one gradient per input (nil where the input needs none), each shaped like
-/// its input. Closures never capture the output tensor itself (that would be a retain cycle);
-/// they capture `detached()` copies of what they need.
+/// its input. Nodes reference the *nodes* of recorded inputs, not the input tensors, so an intermediate
+/// result's storage is freed as soon as neither user code nor a backward closure needs its values
+/// (closures capture `detached()` views of exactly what they need). Closures never capture the output
+/// tensor itself (that would be a retain cycle) nor input tensors they do not read.
 final class Node {
     let op: Op
-    let inputs: [Tensor]
+    let inputs: [Edge]
     let backward: (Tensor) throws -> [Tensor?]
+    /// The tensor this node produced (cleared by `backward` so the tape is released).
+    weak var owner: Tensor?
     /// Live nodes in the process (tests check that backward releases the tape).
     static let live = Atomic<Int>(0)
 
-    init(op: Op, inputs: [Tensor], backward: @escaping (Tensor) throws -> [Tensor?]) {
+    init(op: Op, inputs: [Edge], backward: @escaping (Tensor) throws -> [Tensor?]) {
         self.op = op
         self.inputs = inputs
         self.backward = backward
@@ -19,6 +23,24 @@ final class Node {
     }
 
     deinit { Node.live.subtract(1, ordering: .relaxed) }
+}
+
+/// Where an input's gradient goes: the node that produced it (a recorded result), or the leaf tensor
+/// itself (`requiresGrad`), or nowhere (a constant).
+struct Edge {
+    let node: Node?
+    let leaf: Tensor?
+    let shape: [Int]
+
+    init(_ t: Tensor) {
+        node = t.node
+        leaf = t.node == nil && t.requiresGrad ? t : nil
+        shape = t.shape
+    }
+
+    var tracksGrad: Bool { node != nil || leaf != nil }
+    /// Identity of the gradient's destination.
+    var key: ObjectIdentifier? { node.map(ObjectIdentifier.init) ?? leaf.map(ObjectIdentifier.init) }
 }
 
 /// Grad mode: recording is on by default and off inside `Tensor.withNoGrad` (per task/thread).
@@ -46,7 +68,9 @@ extension Tensor {
     static func record(_ op: Op, _ inputs: [Tensor], _ out: Tensor,
                        _ backward: @escaping (Tensor) throws -> [Tensor?]) -> Tensor {
         if GradMode.enabled, inputs.contains(where: { $0.tracksGrad }) {
-            out.node = Node(op: op, inputs: inputs, backward: backward)
+            let node = Node(op: op, inputs: inputs.map(Edge.init), backward: backward)
+            node.owner = out
+            out.node = node
         }
         return out
     }
@@ -73,63 +97,67 @@ extension Tensor {
             throw TensorError.shapeMismatch(op: "backward", lhs: shape, rhs: gradient.shape,
                                             reason: "seed gradient must match the tensor's shape")
         }
-        // Post-order DFS (inputs before consumers); iterative so deep graphs cannot overflow the stack.
-        var order: [Tensor?] = []
-        var visited = Set<ObjectIdentifier>()
-        var stack: [(Tensor, Int)] = [(self, 0)]
-        visited.insert(ObjectIdentifier(self))
-        while let (t, next) = stack.popLast() {
-            let inputs = t.node?.inputs ?? []
-            if next < inputs.count {
-                stack.append((t, next + 1))
-                let child = inputs[next]
-                if child.tracksGrad, visited.insert(ObjectIdentifier(child)).inserted {
-                    stack.append((child, 0))
+        // Post-order DFS over nodes (inputs before consumers); iterative so deep graphs cannot overflow.
+        var order: [Node?] = []
+        if let root = node {
+            var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+            var stack: [(Node, Int)] = [(root, 0)]
+            while let (n, next) = stack.popLast() {
+                if next < n.inputs.count {
+                    stack.append((n, next + 1))
+                    if let child = n.inputs[next].node, visited.insert(ObjectIdentifier(child)).inserted {
+                        stack.append((child, 0))
+                    }
+                } else {
+                    order.append(n)
                 }
-            } else {
-                order.append(t)
             }
         }
-        var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): gradient]
+        var grads: [ObjectIdentifier: Tensor] = [:]
+        if let root = node { grads[ObjectIdentifier(root)] = gradient }
         var leafStorages: Set<ObjectIdentifier> = [ObjectIdentifier(gradient.storage)]
+        /// Each leaf's grad must own its storage (optimisers may scale grads in place).
+        func accumulate(leaf t: Tensor, _ g: Tensor) throws {
+            var g = g
+            if !leafStorages.insert(ObjectIdentifier(g.storage)).inserted { g = g.copied() }
+            if let existing = t.grad { t.grad = try existing + g } else { t.grad = g.detached() }
+            if let grad = t.grad { leafStorages.insert(ObjectIdentifier(grad.storage)) }
+        }
         try Tensor.withNoGrad {
+            if node == nil, requiresGrad { try accumulate(leaf: self, gradient); return }
             for i in stride(from: order.count - 1, through: 0, by: -1) {
-                guard let t = order[i] else { continue }
+                guard let n = order[i] else { continue }
                 order[i] = nil
-                let node = t.node
-                t.node = nil  // release the tape as we go
-                guard let g = grads.removeValue(forKey: ObjectIdentifier(t)) else { continue }
-                if let node {
-                    let inputGrads = try node.backward(g)
-                    precondition(inputGrads.count == node.inputs.count, "\(node.op): wrong number of input grads")
-                    for (input, ig) in zip(node.inputs, inputGrads) {
-                        guard let ig, input.tracksGrad else { continue }
-                        guard ig.shape == input.shape else {
-                            throw TensorError.autodiff(reason: "\(node.op) produced grad \(ig.shape) for input \(input.shape)")
-                        }
-                        let key = ObjectIdentifier(input)
+                n.owner?.node = nil  // release the tape as we go
+                guard let g = grads.removeValue(forKey: ObjectIdentifier(n)) else { continue }
+                let inputGrads = try n.backward(g)
+                precondition(inputGrads.count == n.inputs.count, "\(n.op): wrong number of input grads")
+                for (input, ig) in zip(n.inputs, inputGrads) {
+                    guard let ig, input.tracksGrad else { continue }
+                    guard ig.shape == input.shape else {
+                        throw TensorError.autodiff(reason: "\(n.op) produced grad \(ig.shape) for input \(input.shape)")
+                    }
+                    if let leaf = input.leaf {
+                        try accumulate(leaf: leaf, ig)
+                    } else if let key = input.key {
                         grads[key] = try grads[key].map { try $0 + ig } ?? ig
                     }
-                } else if t.requiresGrad {
-                    var g = g
-                    // Each leaf's grad must own its storage (optimisers may scale grads in place).
-                    if !leafStorages.insert(ObjectIdentifier(g.storage)).inserted { g = g.copied() }
-                    if let existing = t.grad { t.grad = try existing + g } else { t.grad = g.detached() }
-                    if let grad = t.grad { leafStorages.insert(ObjectIdentifier(grad.storage)) }
                 }
             }
         }
+        node = nil
     }
 }
 
 extension Tensor {
     /// The ops recorded in the graph that produced this tensor (for tests and debugging).
     public var recordedOps: Set<Op> {
-        var ops = Set<Op>(), seen = Set<ObjectIdentifier>(), stack = [self]
-        while let t = stack.popLast() {
-            guard let node = t.node else { continue }
-            ops.insert(node.op)
-            for input in node.inputs where seen.insert(ObjectIdentifier(input)).inserted { stack.append(input) }
+        var ops = Set<Op>(), seen = Set<ObjectIdentifier>(), stack = node.map { [$0] } ?? []
+        while let n = stack.popLast() {
+            ops.insert(n.op)
+            for input in n.inputs {
+                if let child = input.node, seen.insert(ObjectIdentifier(child)).inserted { stack.append(child) }
+            }
         }
         return ops
     }

@@ -92,6 +92,17 @@ final class GradCheckTests: XCTestCase {
             Case(name: "broadcast batch", inputs: [randn([2, 1, 3, 4]), randn([3, 4, 2])]) { try $0[0].matmul($0[1]) },
             Case(name: "2d @ batched", inputs: [randn([3, 4]), randn([2, 4, 2])]) { try $0[0].matmul($0[1]) },
         ]
+        case .attention: return [
+            Case(name: "token layout, bias", inputs: [randn([2, 3, 4]), randn([2, 5, 4]), randn([2, 5, 4]), randn([2, 1, 1, 5])]) {
+                try Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, scale: 0.7, bias: $0[3])
+            },
+            Case(name: "head-layout k/v, 2-d bias", inputs: [randn([2, 3, 4]), randn([2, 2, 5, 2]), randn([2, 2, 5, 2]), randn([3, 5])]) {
+                try Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, scale: 0.5, bias: $0[3])
+            },
+            Case(name: "dropout", inputs: [randn([1, 4, 6]), randn([1, 3, 6]), randn([1, 3, 6])]) {
+                try Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: 3, scale: 1, dropout: 0.3, generator: RNG(seed: 3))
+            },
+        ]
         case .reshape: return [Case(name: "reshape", inputs: [randn([2, 6])]) { try $0[0].reshaped([3, -1]).pow(2) }]
         case .permute: return [Case(name: "permute", inputs: [randn([2, 3, 4])]) { try $0[0].permuted([2, 0, 1]) }]
         case .expand: return [Case(name: "expand", inputs: [randn([3, 1])]) { try $0[0].expanded(to: [2, 3, 4]) }]

@@ -3,9 +3,10 @@
 16 passages x 128 tokens (train mode, loss = mean(pooled^2)) and KB encoding throughput (eval, no grad),
 at MiniLM (384x6) and BERT-base (768x12) size. Same shapes and repetitions as the Swift suite.
 
-    /work/venv/bin/python scripts/bench/models_bench.py
+    /work/venv/bin/python scripts/bench/models_bench.py [case-prefix ...]   # e.g. MiniLM; default: all
 """
 import statistics
+import sys
 import time
 
 import torch
@@ -26,10 +27,14 @@ def median(reps, body):
 
 
 def main():
+    torch.set_num_threads(2)
+    wanted = [a.lower() for a in sys.argv[1:]]
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print("case                           fwd+bwd s (median)   encode passages/s")
     g = torch.Generator().manual_seed(2)
     for name, hidden, layers, heads, ff, reps in SIZES:
+        if wanted and not any(name.lower().startswith(w) for w in wanted):
+            continue
         cfg = DPRConfig(hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads, intermediate_size=ff)
         torch.manual_seed(1)
         model = DPRContextEncoder._from_config(cfg)  # default attention (sdpa), as users run it

@@ -5,7 +5,7 @@ random weights, dropout 0. Retrieval is an exact inner-product search in numpy o
 (a RagRetriever subclass replacing only the `datasets`/faiss lookup; tokenization, postprocess_docs and the
 ctx tokenization are transformers' own code). Median of N runs after one warm-up.
 
-    /work/venv/bin/python scripts/bench/rag_bench.py [threads]
+    /work/venv/bin/python scripts/bench/rag_bench.py [threads] [case-prefix ...]   # e.g. 2 tiny
 """
 import os
 import sys
@@ -54,9 +54,9 @@ class FlatRetriever(RagRetriever):
         return self.emb[ids], ids, dicts
 
 
-def main():
-    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    torch.set_num_threads(threads)
+def build(size):
+    """RagTokenForGeneration end-to-end for one size row, in train mode, with the fixed batch."""
+    name, h, layers, heads, ff, d, bl, bh, bff, reps = size
     torch.manual_seed(0)
     q_tok = DPRQuestionEncoderTokenizerFast.from_pretrained(str(TOK / "dpr"))
     c_tok = DPRContextEncoderTokenizerFast.from_pretrained(str(TOK / "dpr"))
@@ -66,27 +66,37 @@ def main():
     q = q_tok(src, max_length=128, padding="max_length", truncation=True, return_tensors="pt")
     labels = g_tok(tgt, max_length=25, padding="max_length", truncation=True, return_tensors="pt")["input_ids"]
     docs = passages()
+    dc = DPRConfig(vocab_size=len(q_tok), hidden_size=h, num_hidden_layers=layers, num_attention_heads=heads,
+                   intermediate_size=ff, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=0)
+    bc = BartConfig(vocab_size=len(g_tok), d_model=d, encoder_layers=bl, decoder_layers=bl,
+                    encoder_attention_heads=bh, decoder_attention_heads=bh, encoder_ffn_dim=bff,
+                    decoder_ffn_dim=bff, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
+                    pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2)
+    qe, ctx, gen = DPRQuestionEncoder(dc), DPRContextEncoder(dc), BartForConditionalGeneration(bc)
+    with torch.no_grad():
+        t = c_tok([x[0] for x in docs], [x[1] for x in docs], truncation=True, padding="longest", return_tensors="pt")
+        emb = ctx(t["input_ids"]).pooler_output.numpy()
+    rc = RagConfig.from_question_encoder_generator_configs(dc, bc, n_docs=5, max_combined_length=300,
+                                                           label_smoothing=0.1, index_name="custom")
+    ret = FlatRetriever(rc, q_tok, g_tok, c_tok, docs, emb)
+    model = RagTokenForGeneration(config=rc, question_encoder=qe, generator=gen, retriever=ret)
+    model.set_context_encoder_for_training(ctx)
+    model.train()
+    return model, q, labels
+
+
+def main():
+    threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    torch.set_num_threads(threads)
     sizes = [("tiny (64x2, BART 64 2+2)", 64, 2, 2, 256, 64, 2, 2, 256, 5),
              ("MiniLM 384x6, BART 512 3+3", 384, 6, 12, 1536, 512, 3, 8, 2048, 3)]
+    wanted = [a.lower() for a in sys.argv[2:]]
+    sizes = [s for s in sizes if not wanted or any(s[0].lower().startswith(w) for w in wanted)]
     print(f"torch {torch.__version__}, {threads} threads")
     print("case                              fwd+bwd s (median)   loss")
-    for name, h, layers, heads, ff, d, bl, bh, bff, reps in sizes:
-        dc = DPRConfig(vocab_size=len(q_tok), hidden_size=h, num_hidden_layers=layers, num_attention_heads=heads,
-                       intermediate_size=ff, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, pad_token_id=0)
-        bc = BartConfig(vocab_size=len(g_tok), d_model=d, encoder_layers=bl, decoder_layers=bl,
-                        encoder_attention_heads=bh, decoder_attention_heads=bh, encoder_ffn_dim=bff,
-                        decoder_ffn_dim=bff, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0,
-                        pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2)
-        qe, ctx, gen = DPRQuestionEncoder(dc), DPRContextEncoder(dc), BartForConditionalGeneration(bc)
-        with torch.no_grad():
-            t = c_tok([x[0] for x in docs], [x[1] for x in docs], truncation=True, padding="longest", return_tensors="pt")
-            emb = ctx(t["input_ids"]).pooler_output.numpy()
-        rc = RagConfig.from_question_encoder_generator_configs(dc, bc, n_docs=5, max_combined_length=300,
-                                                               label_smoothing=0.1, index_name="custom")
-        ret = FlatRetriever(rc, q_tok, g_tok, c_tok, docs, emb)
-        model = RagTokenForGeneration(config=rc, question_encoder=qe, generator=gen, retriever=ret)
-        model.set_context_encoder_for_training(ctx)
-        model.train()
+    for size in sizes:
+        name, reps = size[0], size[-1]
+        model, q, labels = build(size)
 
         def step():
             out = model(input_ids=q["input_ids"], attention_mask=q["attention_mask"], labels=labels,

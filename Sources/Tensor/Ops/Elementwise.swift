@@ -1,5 +1,6 @@
 /// Elementwise ops: broadcasting `+ - * /` (throwing operators), scalar arithmetic, neg, pow, exp,
 /// log, sqrt, tanh, relu, gelu (exact erf), sigmoid. Forward and backward of each op side by side.
+import CTensorKernels
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,6 +88,24 @@ enum Elementwise {
         return out
     }
 
+    /// out = kernel(x) with a CTensorKernels kernel (exp, gelu), contiguous, split across cores.
+    static func cUnary(_ x: Tensor, _ kernel: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        let out = Tensor(uninitialized: x.shape)
+        let (px, po) = (x.base, out.base)
+        Parallel.forEach(x.count, grain: 32768) { r in kernel(px + r.lowerBound, po + r.lowerBound, r.count) }
+        return out
+    }
+
+    /// out = kernel(a, b) for two contiguous tensors of one shape (gelu backward).
+    static func cBinary(_ a: Tensor, _ b: Tensor,
+                        _ kernel: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void) -> Tensor {
+        precondition(a.shape == b.shape, "cBinary needs equal shapes, got \(a.shape) and \(b.shape)")
+        let out = Tensor(uninitialized: a.shape)
+        let (pa, pb, po) = (a.base, b.base, out.base)
+        Parallel.forEach(a.count, grain: 32768) { r in kernel(pa + r.lowerBound, pb + r.lowerBound, po + r.lowerBound, r.count) }
+        return out
+    }
+
     /// out[i] = body(x[i]) for ops without a vector kernel (log, general pow).
     static func map(_ x: Tensor, _ body: (Float) -> Float) -> Tensor {
         let out = Tensor(uninitialized: x.shape)
@@ -101,32 +120,36 @@ enum Elementwise {
 extension Tensor {
     public static func + (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(AddFn.self, a, b, op: "add")
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)  // the closure keeps no input alive
         return record(.add, [a, b], out) { g in
-            [a.tracksGrad ? try g.sumTo(a.shape) : nil, b.tracksGrad ? try g.sumTo(b.shape) : nil]
+            [ta ? try g.sumTo(sa) : nil, tb ? try g.sumTo(sb) : nil]
         }
     }
 
     public static func - (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(SubFn.self, a, b, op: "sub")
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
         return record(.sub, [a, b], out) { g in
-            [a.tracksGrad ? try g.sumTo(a.shape) : nil, b.tracksGrad ? try (-g).sumTo(b.shape) : nil]
+            [ta ? try g.sumTo(sa) : nil, tb ? try (-g).sumTo(sb) : nil]
         }
     }
 
     public static func * (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(MulFn.self, a, b, op: "mul")
         let (ad, bd) = (a.detached(), b.detached())
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
         return record(.mul, [a, b], out) { g in
-            [a.tracksGrad ? try (g * bd).sumTo(a.shape) : nil, b.tracksGrad ? try (g * ad).sumTo(b.shape) : nil]
+            [ta ? try (g * bd).sumTo(sa) : nil, tb ? try (g * ad).sumTo(sb) : nil]
         }
     }
 
     public static func / (a: Tensor, b: Tensor) throws -> Tensor {
         let out = try Elementwise.binary(DivFn.self, a, b, op: "div")
         let (bd, od) = (b.detached(), out.detached())
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
         return record(.div, [a, b], out) { g in
             let ga = try g / bd  // d(a/b)/da = 1/b ; d(a/b)/db = -(a/b)/b
-            return [a.tracksGrad ? try ga.sumTo(a.shape) : nil, b.tracksGrad ? try (-(ga * od)).sumTo(b.shape) : nil]
+            return [ta ? try ga.sumTo(sa) : nil, tb ? try (-(ga * od)).sumTo(sb) : nil]
         }
     }
 
@@ -154,10 +177,6 @@ private enum NegFn: UnaryFn {
     @inline(__always) static func v(_ x: V16) -> V16 { -x }
     @inline(__always) static func s(_ x: Float) -> Float { -x }
 }
-private enum ExpFn: UnaryFn {
-    @inline(__always) static func v(_ x: V16) -> V16 { vexp(x) }
-    @inline(__always) static func s(_ x: Float) -> Float { sexp(x) }
-}
 private enum SqrtFn: UnaryFn {
     @inline(__always) static func v(_ x: V16) -> V16 { x.squareRoot() }
     @inline(__always) static func s(_ x: Float) -> Float { x.squareRoot() }
@@ -173,20 +192,6 @@ private enum SigmoidFn: UnaryFn {
 private enum ReluFn: UnaryFn {
     @inline(__always) static func v(_ x: V16) -> V16 { vmax(x, V16(repeating: 0)) }
     @inline(__always) static func s(_ x: Float) -> Float { Swift.max(x, 0) }
-}
-/// gelu(x) = x Φ(x), Φ(x) = (1 + erf(x / √2)) / 2 (exact, as PyTorch's default).
-private enum GeluFn: UnaryFn {
-    @inline(__always) static func v(_ x: V16) -> V16 { x * (0.5 + 0.5 * verf(x * 0.70710678118654752)) }
-    @inline(__always) static func s(_ x: Float) -> Float { v(V16(repeating: x))[0] }
-}
-/// gelu'(x) * g = g (Φ(x) + x φ(x)), φ(x) = exp(-x²/2) / √(2π).
-private enum GeluGradFn: BinaryFn {
-    @inline(__always) static func v(_ x: V16, _ g: V16) -> V16 {
-        let cdf = 0.5 + 0.5 * verf(x * 0.70710678118654752)
-        let pdf = vexp(-0.5 * x * x) * 0.39894228040143268
-        return g * (cdf + x * pdf)
-    }
-    @inline(__always) static func s(_ x: Float, _ g: Float) -> Float { v(V16(repeating: x), V16(repeating: g))[0] }
 }
 /// g * (1 - y²) for y = tanh(x).
 private enum TanhGradFn: BinaryFn {
@@ -248,7 +253,7 @@ extension Tensor {
     }
 
     public func exp() -> Tensor {
-        let out = Elementwise.unary(ExpFn.self, self)
+        let out = Elementwise.cUnary(self) { rt_exp($0, $1, $2) }
         let y = out.detached()
         return Tensor.record(.exp, [self], out) { g in [try g * y] }
     }
@@ -285,11 +290,12 @@ extension Tensor {
         }
     }
 
-    /// Exact GELU, x Φ(x) with the erf form (PyTorch `gelu(approximate='none')`, HF "gelu").
+    /// Exact GELU, x Φ(x) with the erf form (PyTorch `gelu(approximate='none')`, HF "gelu");
+    /// gelu'(x) = Φ(x) + x φ(x). Kernels: CTensorKernels `rt_gelu` / `rt_gelu_grad`.
     public func gelu() -> Tensor {
         let x = detached()
-        return Tensor.record(.gelu, [self], Elementwise.unary(GeluFn.self, self)) { g in
-            [try Elementwise.binary(GeluGradFn.self, x, g, op: "gelu")]
+        return Tensor.record(.gelu, [self], Elementwise.cUnary(self) { rt_gelu($0, $1, $2) }) { g in
+            [Elementwise.cBinary(x, g) { rt_gelu_grad($0, $1, $2, $3) }]
         }
     }
 }
@@ -298,10 +304,6 @@ extension Elementwise {
     /// x = exp(x) in place on a tensor the caller just allocated.
     static func expInPlace(_ x: Tensor) {
         let p = x.base
-        Parallel.forEach(x.count, grain: 32768) { r in
-            var i = r.lowerBound
-            while i + 16 <= r.upperBound { p.store16(vexp(p.load16(i)), i); i += 16 }
-            while i < r.upperBound { p[i] = sexp(p[i]); i += 1 }
-        }
+        Parallel.forEach(x.count, grain: 32768) { r in rt_exp(p + r.lowerBound, p + r.lowerBound, r.count) }
     }
 }

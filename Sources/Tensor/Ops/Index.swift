@@ -103,13 +103,14 @@ extension Tensor {
         let (ae, be) = try withNoGrad { (try a.expanded(to: shape), try b.expanded(to: shape)) }
         let out = Tensor(uninitialized: shape)
         for i in 0..<out.count { out.base[i] = m[i] ? ae.base[i] : be.base[i] }
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
         return record(.where, [a, b], out) { g in
             let ga = Tensor(uninitialized: shape), gb = Tensor(uninitialized: shape)
             for i in 0..<g.count {
                 ga.base[i] = m[i] ? g.base[i] : 0
                 gb.base[i] = m[i] ? 0 : g.base[i]
             }
-            return [a.tracksGrad ? try ga.sumTo(a.shape) : nil, b.tracksGrad ? try gb.sumTo(b.shape) : nil]
+            return [ta ? try ga.sumTo(sa) : nil, tb ? try gb.sumTo(sb) : nil]
         }
     }
 

@@ -5,7 +5,10 @@ import CBLAS
 /// `[K, M]`, `transposeB` reads B's as `[N, K]`), so `x.matmul(w, transposeB: true)` is a PyTorch
 /// linear layer with `w: [out, in]` and no copy.
 enum GEMM {
-    /// C[M, N] = op(A) @ op(B), row-major, C overwritten.
+    /// C[M, N] = op(A) @ op(B), row-major, C overwritten. Large products are split into row (or column)
+    /// blocks of C, one per worker, each a single-threaded BLAS call: OpenBLAS's own worker threads
+    /// busy-wait (sched_yield) for a long time after every threaded call and then compete with the Swift
+    /// kernels' workers for the cores (measured: ~25% of all CPU samples of a RAG training step).
     static func sgemm(_ a: UnsafePointer<Float>, _ ta: Bool, _ b: UnsafePointer<Float>, _ tb: Bool,
                       _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int) {
         if k == 0 {
@@ -13,13 +16,48 @@ enum GEMM {
             return
         }
         if m == 0 || n == 0 { return }
-        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1, a, Int32(ta ? m : k), b, Int32(tb ? k : n), 0, c, Int32(n))
+        let (lda, ldb) = (ta ? m : k, tb ? k : n)
+        let parts = Parallel.threadCount == 1 ? 1 : Parallel.threadCount * 2  // 2 blocks per worker balance shared cores
+        Parallel.withSingleThreadedBLAS {
+            if parts > 1 && m * n * k >= splitMACs && m >= parts * 32 {
+                let per = (m + parts - 1) / parts
+                Parallel.forEach(parts, grain: 1) { r in
+                    for p in r {
+                        let i0 = p * per, rows = Swift.min(m, i0 + per) - i0
+                        guard rows > 0 else { continue }
+                        sgemmLD(ta, tb, m: rows, n: n, k: k, alpha: 1, ta ? a + i0 : a + i0 * lda, lda, b, ldb, c + i0 * n, n)
+                    }
+                }
+            } else if parts > 1 && m * n * k >= splitMACs && n >= parts * 32 {
+                let per = (n + parts - 1) / parts
+                Parallel.forEach(parts, grain: 1) { r in
+                    for p in r {
+                        let j0 = p * per, cols = Swift.min(n, j0 + per) - j0
+                        guard cols > 0 else { continue }
+                        sgemmLD(ta, tb, m: m, n: cols, k: k, alpha: 1, a, lda, tb ? b + j0 * ldb : b + j0, ldb, c + j0, n)
+                    }
+                }
+            } else {
+                sgemmLD(ta, tb, m: m, n: n, k: k, alpha: 1, a, lda, b, ldb, c, n)
+            }
+        }
     }
+
+    /// Products from this many multiply-adds up are split across workers.
+    static let splitMACs = 1 << 20
 
     /// Products below this many multiply-adds run one per thread with single-threaded BLAS
     /// (platform-notes: 128x128x64 attention heads are faster that way).
     static let smallProductMACs = 1 << 22
+}
+
+/// C[M, N] = alpha · op(A) · op(B) (+ beta · C), row-major with explicit leading dimensions; runs with
+/// whatever OpenBLAS thread count is set (the Tensor ops call it inside `withSingleThreadedBLAS`).
+@inline(__always)
+func sgemmLD(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+             _ b: UnsafePointer<Float>, _ ldb: Int, beta: Float = 0, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k),
+                alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
 extension Tensor {
@@ -68,27 +106,32 @@ extension Tensor {
             }
         }
 
-        let (ad, bd) = (a.detached(), b.detached())
+        // The closure keeps only what it reads: B's values for dA, A's for dB (not the input tensors).
+        let (ta, tb, sa, sb) = (a.tracksGrad, b.tracksGrad, a.shape, b.shape)
+        let ad = tb ? a.detached() : nil, bd = ta ? b.detached() : nil
         return Tensor.record(.matmul, [a, b], out) { g in
             var ga: Tensor?, gb: Tensor?
             if bBatch.isEmpty && !transposeA {
                 // Fold the batch: A as [B*M, K], G as [B*M, N].
-                let a2 = try ad.reshaped([-1, k]), g2 = try g.reshaped([-1, n])
-                if a.tracksGrad { ga = try g2.matmul(bd, transposeB: !transposeB).reshaped(a.shape) }
-                if b.tracksGrad { gb = transposeB ? try g2.matmul(a2, transposeA: true) : try a2.matmul(g2, transposeA: true) }
+                let g2 = try g.reshaped([-1, n])
+                if let bd { ga = try g2.matmul(bd, transposeB: !transposeB).reshaped(sa) }
+                if let ad {
+                    let a2 = try ad.reshaped([-1, k])
+                    gb = transposeB ? try g2.matmul(a2, transposeA: true) : try a2.matmul(g2, transposeA: true)
+                }
                 return [ga, gb]
             }
-            if a.tracksGrad {
+            if let bd {
                 // d op(A) = G @ op(B)^T.
                 ga = transposeA ? try bd.matmul(g, transposeA: transposeB, transposeB: true)
                                 : try g.matmul(bd, transposeB: !transposeB)
-                ga = try ga!.sumTo(a.shape)
+                ga = try ga!.sumTo(sa)
             }
-            if b.tracksGrad {
+            if let ad {
                 // d op(B) = op(A)^T @ G.
                 gb = transposeB ? try g.matmul(ad, transposeA: true, transposeB: transposeA)
                                 : try ad.matmul(g, transposeA: !transposeA)
-                gb = try gb!.sumTo(b.shape)
+                gb = try gb!.sumTo(sb)
             }
             return [ga, gb]
         }
