@@ -45,7 +45,7 @@ public struct DPRPassageEncoder: PassageEncoder {
         let batch = try tokenizer.encodeBatch(titles, pairs: texts, maxLength: maxLength, padding: .longest)
         let width = batch.ids.first?.count ?? 0
         let ids = try IntTensor(shape: [titles.count, width], scalars: batch.ids.flatMap { $0 })
-        return try Tensor.withNoGrad { try encoder(inputIds: ids).pooled.scalars }
+        return try Tensor.withNoGrad { try encoder.pooled(inputIds: ids).scalars }
     }
 
     /// A deep copy of `encoder` (same config, copied weights, eval mode) for a background refresh; the

@@ -68,9 +68,13 @@ final class BertLayer: Module {
          .child("output", Namespace([.child("dense", output), .child("LayerNorm", outputNorm), .child("dropout", dropout)]))]
     }
 
-    /// `x [B, L, d]`, `bias [B, 1, 1, L]` -> `[B, L, d]`.
-    func callAsFunction(_ x: Tensor, bias: Tensor) throws -> Tensor {
-        let a = try attentionNorm(dropout(attention(x, bias: bias)) + x)
+    /// `x [B, L, d]`, `bias [B, 1, 1, L]` -> `[B, L, d]`. With `firstTokenOnly` only position 0 is
+    /// computed (`[B, 1, d]`): its query attends over all of `x`, and every later step of the layer is
+    /// row-wise, so the row equals row 0 of the full result (used for the last layer when only the CLS
+    /// state, DPR's pooled output, is needed).
+    func callAsFunction(_ x: Tensor, bias: Tensor, firstTokenOnly: Bool = false) throws -> Tensor {
+        let q = firstTokenOnly ? try x.slice(dim: 1, start: 0, end: 1) : x
+        let a = try attentionNorm(dropout(attention(q, source: x, bias: bias)) + q)
         return try outputNorm(dropout(output(intermediate(a).gelu())) + a)
     }
 }
@@ -103,8 +107,10 @@ public final class BertModel: Module {
     }
 
     /// `inputIds [B, L]`, `attentionMask [B, L]` (1 = token), `tokenTypeIds [B, L]` (default zeros)
-    /// -> last hidden state `[B, L, d]`.
-    public func callAsFunction(inputIds: IntTensor, attentionMask: IntTensor, tokenTypeIds: IntTensor? = nil) throws -> Tensor {
+    /// -> last hidden state `[B, L, d]`, or `[B, 1, d]` (the CLS state alone) with `clsOnly`, which
+    /// skips the last layer's query, output and feed-forward work for positions 1..<L.
+    public func callAsFunction(inputIds: IntTensor, attentionMask: IntTensor, tokenTypeIds: IntTensor? = nil,
+                               clsOnly: Bool = false) throws -> Tensor {
         guard inputIds.shape.count == 2, attentionMask.shape == inputIds.shape else {
             throw ModelError.input("BERT needs input_ids [batch, length] and an attention mask of the same shape, got \(inputIds.shape) and \(attentionMask.shape)")
         }
@@ -121,7 +127,10 @@ public final class BertModel: Module {
         }
         let bias = try AttentionMask.padding(attentionMask)
         var h = try embeddings(inputIds, types: types)
-        for layer in layers.items { h = try layer(h, bias: bias) }
+        for (i, layer) in layers.items.enumerated() {
+            h = try layer(h, bias: bias, firstTokenOnly: clsOnly && i == layers.items.count - 1)
+        }
+        if clsOnly && layers.items.isEmpty { h = try h.slice(dim: 1, start: 0, end: 1) }
         return h
     }
 }

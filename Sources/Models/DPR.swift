@@ -56,4 +56,15 @@ public final class DPREncoder: Module {
         if let projection { pooled = try projection(pooled) }
         return (h, pooled)
     }
+
+    /// The pooled output alone, `[B, outputDim]`: equal to `self(...).pooled` (within float rounding),
+    /// but the last layer computes only the CLS position (BertModel `clsOnly`), about 1/L of its query,
+    /// output and feed-forward work. Retrieval, KB encoding and RAG's re-encoding use this.
+    public func pooled(inputIds: IntTensor, attentionMask: IntTensor? = nil, tokenTypeIds: IntTensor? = nil) throws -> Tensor {
+        let mask = try attentionMask ?? IntTensor(shape: inputIds.shape,
+                                                  scalars: inputIds.scalars.map { $0 != config.padTokenId ? 1 : 0 })
+        let cls = try bert(inputIds: inputIds, attentionMask: mask, tokenTypeIds: tokenTypeIds, clsOnly: true)
+        let pooled = try cls.reshaped([cls.shape[0], cls.shape[2]])
+        return try projection.map { try $0(pooled) } ?? pooled
+    }
 }

@@ -25,7 +25,7 @@ extension DPREncoder {
                 let batch = try tokenizer.encodeBatch(Array(texts[start..<end]), pairs: pairs.map { Array($0[start..<end]) },
                                                       maxLength: limit, padding: .longest)
                 let ids = try IntTensor(shape: [end - start, batch.ids.first?.count ?? 0], scalars: batch.ids.flatMap { $0 })
-                rows.append(try self(inputIds: ids).pooled)
+                rows.append(try pooled(inputIds: ids))
             }
         }
         if rows.isEmpty { return try Tensor.zeros([0, outputDim]) }

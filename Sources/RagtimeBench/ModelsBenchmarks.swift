@@ -24,14 +24,14 @@ func runModelsBenchmarks() throws {
 
         model.train()
         let step = try median(reps: s.reps) {
-            let pooled = try model(inputIds: input, attentionMask: mask).pooled
+            let pooled = try model.pooled(inputIds: input, attentionMask: mask)
             let loss = try (pooled * pooled).mean()
             try loss.backward()
             model.zeroGrad()
         }
         model.eval()
         let encode = try median(reps: s.reps) {
-            _ = try Tensor.withNoGrad { try model(inputIds: input, attentionMask: mask).pooled }
+            _ = try Tensor.withNoGrad { try model.pooled(inputIds: input, attentionMask: mask) }
         }
         print(s.name.padding(toLength: 30, withPad: " ", startingAt: 0)
               + String(format: " %10.3f %22.1f", step, Double(batch) / encode))

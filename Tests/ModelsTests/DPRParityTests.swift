@@ -38,6 +38,31 @@ final class DPRParityTests: XCTestCase {
         }
     }
 
+    /// `pooled(...)` computes only the CLS position in the last layer; it must give transformers' pooled
+    /// outputs and, through the same loss, the same gradients (the path retrieval and RAG training use).
+    func testPooledShortcutMatchesTransformers() throws {
+        let fx = try ModelFixture("dpr")
+        let q = try DPREncoder.load(from: ModelFixture.folder("dpr_question"))
+        let c = try DPREncoder.load(from: ModelFixture.folder("dpr_ctx"))
+        let ids = try fx.ints("input_ids"), mask = try fx.ints("attention_mask")
+        let qp = try q.pooled(inputIds: ids, attentionMask: mask), cp = try c.pooled(inputIds: ids)
+        XCTAssertEqual(qp.shape, [ids.shape[0], q.outputDim])
+        assertClose(qp, try fx.tensor("question.pooled"), atol: 1e-4, "question pooled (CLS-only last layer)")
+        assertClose(cp, try fx.tensor("ctx.pooled"), atol: 1e-4, "ctx pooled (CLS-only last layer)")
+        let loss = try Tensor.crossEntropy(logits: qp.matmul(cp, transposeB: true), targets: IntTensor([0, 1, 2]))
+        let expected = Float(try XCTUnwrap(fx.json["loss"] as? Double))
+        XCTAssertEqual(try loss.item(), expected, accuracy: abs(expected) * 1e-5)
+        try loss.backward()
+        let params = Dictionary(uniqueKeysWithValues: (q.namedParameters() + c.namedParameters()).map { ($0.name, $0.tensor) })
+        for name in try XCTUnwrap(fx.json["grad_names"] as? [String]) {
+            let grad = try XCTUnwrap(params[name]?.grad, "no gradient for \(name)")
+            assertRelClose(grad, try fx.tensor("grad." + name), rtol: 1e-3, name)
+        }
+        let proj = try DPREncoder.load(from: ModelFixture.folder("dpr_question_proj"))
+        assertClose(try proj.pooled(inputIds: ids, attentionMask: mask), try fx.tensor("question_proj.pooled"), atol: 1e-4,
+                    "projected pooled (CLS-only last layer)")
+    }
+
     func testProjectionPoolsToProjectionDim() throws {
         let fx = try ModelFixture("dpr")
         let m = try DPREncoder.load(from: ModelFixture.folder("dpr_question_proj"))

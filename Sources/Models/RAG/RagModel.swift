@@ -116,7 +116,7 @@ open class RagForGeneration: Module {
     /// Pooled question vectors `[B, d]` (§3.4 step 1); mask defaults to `ids != [PAD]`.
     public func encodeQuestions(inputIds: IntTensor, attentionMask: IntTensor? = nil) throws -> Tensor {
         try Self.checkIds(inputIds, "question input_ids")
-        return try questionEncoder(inputIds: inputIds, attentionMask: attentionMask).pooled
+        return try questionEncoder.pooled(inputIds: inputIds, attentionMask: attentionMask)
     }
 
     /// Retrieval and tokenization for `inputIds [B, Lq]` and the pooled vectors `[B, d]` (§3.3; no gradient).
@@ -171,7 +171,7 @@ open class RagForGeneration: Module {
             guard let ids = context.tokenizedDocIds, let mask = context.tokenizedDocAttentionMask else {
                 throw RAGError.input("end-to-end doc scores need the tokenized documents of the retrieval step")
             }
-            e = try ctx(inputIds: ids, attentionMask: mask).pooled.reshaped([b, n, d])
+            e = try ctx.pooled(inputIds: ids, attentionMask: mask).reshaped([b, n, d])
         } else {
             e = try Tensor(shape: [b, n, d], scalars: docs.docEmbeddings)
         }
