@@ -13,11 +13,17 @@ import Glibc
 /// the process re-executes itself (`/proc/self/exe`) once with `OPENBLAS_CORETYPE=SkylakeX` and the
 /// marker `RAGTIME_BLAS_REEXEC=1`; the new process checks an sgemm against a naive product and, if
 /// that ever failed, re-executes once more without the variable (marker `failed`, no further loops).
+/// The same re-execution sets `OPENBLAS_THREAD_TIMEOUT=4` when the user has not set it (see below).
 /// `RAGTIME_BLAS_AUTOSELECT=0` turns all of this off; a user's own `OPENBLAS_CORETYPE` is kept.
 public enum BLASKernel {
     public static let coreTypeVariable = "OPENBLAS_CORETYPE"
     public static let markerVariable = "RAGTIME_BLAS_REEXEC"
     public static let optOutVariable = "RAGTIME_BLAS_AUTOSELECT"
+    /// How long OpenBLAS's idle threads spin (2^n yield loops) before sleeping; read when the library
+    /// loads. The re-executed process gets `quickThreadTimeout` unless the user set it: large GEMMs use
+    /// OpenBLAS threads (Ops/MatMul.swift), and spinning threads would take cores from the Swift kernels.
+    public static let threadTimeoutVariable = "OPENBLAS_THREAD_TIMEOUT"
+    public static let quickThreadTimeout = "4"
     /// The kernel selected on capable CPUs (Cooperlake behaves the same on this machine).
     public static let fastKernel = "SkylakeX"
 
@@ -62,9 +68,12 @@ public enum BLASKernel {
         case .reexecWithFastKernel:
             setenv(coreTypeVariable, fastKernel, 1)
             setenv(markerVariable, "1", 1)
+            let ownTimeout = getenv(threadTimeoutVariable) == nil
+            if ownTimeout { setenv(threadTimeoutVariable, quickThreadTimeout, 1) }
             let err = reexec()
             unsetenv(coreTypeVariable)
             unsetenv(markerVariable)
+            if ownTimeout { unsetenv(threadTimeoutVariable) }
             return .reexecFailed(errno: err)
         case .verifyAfterReexec:
             if selfCheck() { return .selected(BLAS.coreName) }

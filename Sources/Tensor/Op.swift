@@ -9,8 +9,8 @@ public enum Op: String, CaseIterable, Sendable {
     case sum, mean, max, logsumexp
     // Ops/Softmax.swift, Ops/Norm.swift
     case softmax, logSoftmax, layerNorm
-    // Ops/MatMul.swift
-    case matmul
+    // Ops/MatMul.swift, Ops/Linear.swift
+    case matmul, linear
     // Ops/Attention.swift
     case attention
     // Ops/Movement.swift

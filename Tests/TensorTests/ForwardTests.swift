@@ -243,3 +243,18 @@ final class ForwardTests: XCTestCase {
 private extension Tensor {
     func min() throws -> Float { try (-self).max().item() * -1 }
 }
+
+/// The fused linear (Ops/Linear.swift) against matmul + broadcast add, and its shape errors.
+final class LinearOpTests: XCTestCase {
+    func testLinearEqualsMatmulPlusBiasAndChecksShapes() throws {
+        let rng = RNG(seed: 11)
+        let x = try Tensor.randn([2, 70, 40], generator: rng), w = try Tensor.randn([130, 40], generator: rng)
+        let b = try Tensor.randn([130], generator: rng)
+        let fused = try x.linear(weight: w, bias: b), composed = try x.matmul(w, transposeB: true) + b
+        XCTAssertEqual(fused.shape, [2, 70, 130])
+        XCTAssertTrue(approxEqual(fused.scalars, composed.scalars, atol: 1e-4))
+        XCTAssertTrue(approxEqual(try x.linear(weight: w, bias: nil).scalars, try x.matmul(w, transposeB: true).scalars, atol: 1e-4))
+        XCTAssertThrowsError(try x.linear(weight: w, bias: Tensor.randn([129], generator: rng)))
+        XCTAssertThrowsError(try x.linear(weight: Tensor.randn([130, 41], generator: rng), bias: nil))
+    }
+}

@@ -92,6 +92,13 @@ final class GradCheckTests: XCTestCase {
             Case(name: "broadcast batch", inputs: [randn([2, 1, 3, 4]), randn([3, 4, 2])]) { try $0[0].matmul($0[1]) },
             Case(name: "2d @ batched", inputs: [randn([3, 4]), randn([2, 4, 2])]) { try $0[0].matmul($0[1]) },
         ]
+        case .linear: return [
+            Case(name: "3d with bias", inputs: [randn([2, 3, 4]), randn([5, 4]), randn([5])]) {
+                try $0[0].linear(weight: $0[1], bias: $0[2])
+            },
+            Case(name: "2d without bias", inputs: [randn([3, 4]), randn([2, 4])]) { try $0[0].linear(weight: $0[1], bias: nil) },
+            Case(name: "1d input", inputs: [randn([4]), randn([3, 4]), randn([3])]) { try $0[0].linear(weight: $0[1], bias: $0[2]) },
+        ]
         case .attention: return [
             Case(name: "token layout, bias", inputs: [randn([2, 3, 4]), randn([2, 5, 4]), randn([2, 5, 4]), randn([2, 1, 1, 5])]) {
                 try Tensor.attention(query: $0[0], key: $0[1], value: $0[2], heads: 2, scale: 0.7, bias: $0[3])
