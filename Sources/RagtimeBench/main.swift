@@ -6,6 +6,7 @@ import Foundation
 import Tensor
 
 BLASKernel.selectFastKernelIfNeeded()  // may re-execute once with OPENBLAS_CORETYPE (Tensor/BLASKernel.swift)
+MemoryTuning.apply()                   // heap reuse instead of page faults per step (Tensor/MemoryTuning.swift)
 
 let suites: [(name: String, run: () throws -> Void)] = [
     ("tensor", runTensorBenchmarks),

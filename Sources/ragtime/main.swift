@@ -122,6 +122,7 @@ func runREPL() -> Never {
 }
 
 BLASKernel.selectFastKernelIfNeeded()  // may re-execute once with OPENBLAS_CORETYPE (Tensor/BLASKernel.swift)
+MemoryTuning.apply()                   // heap reuse instead of page faults per step (Tensor/MemoryTuning.swift)
 
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
