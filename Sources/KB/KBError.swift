@@ -7,7 +7,7 @@ public enum KBError: Error, Equatable, CustomStringConvertible {
     /// A KB folder or shard file whose contents disagree with each other or with the manifest.
     case corrupt(path: String, message: String)
     /// Encoder output of the wrong size.
-    case encoderOutput(expected: Int, got: Int, batch: Range<Int>)
+    case encoderOutput(expected: Int, got: Int, passages: [Int])
     /// Embeddings or index missing for an operation that needs them.
     case notEncoded(String)
     /// Shards that do not cover the passages exactly once, in order.
@@ -26,8 +26,8 @@ public enum KBError: Error, Equatable, CustomStringConvertible {
             return "cannot access \(path): \(message)"
         case .corrupt(let path, let message):
             return "corrupt knowledge base file \(path): \(message)"
-        case .encoderOutput(let expected, let got, let batch):
-            return "encoder returned \(got) values for passages \(batch.lowerBound)..<\(batch.upperBound), expected \(expected)"
+        case .encoderOutput(let expected, let got, let passages):
+            return "encoder returned \(got) values for the batch of passages \(passages), expected \(expected)"
         case .notEncoded(let message):
             return message
         case .shardMismatch(let message):

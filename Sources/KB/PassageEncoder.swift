@@ -48,34 +48,51 @@ public struct EmbeddingShard: Equatable, Sendable {
 public enum PassageEncoding {
     /// Encodes the passages of `shard` in batches of `batchSize`, reporting progress per batch.
     /// `isCancelled` is polled between batches (Ctrl-C); it throws `KBError.cancelled`.
+    ///
+    /// Batches are formed in `lengthOrder` (longest title + text first), so each batch pads to a length
+    /// close to its own passages' and little work goes into padding; the vectors land in KB row order.
+    /// The order depends only on the shard's passages, so a run is reproducible.
     public static func encode(_ passages: [Passage], with encoder: PassageEncoder, batchSize: Int = 16,
                               shard: Shard = .whole, progress: ProgressReporter? = nil,
                               isCancelled: (() -> Bool)? = nil) throws -> EmbeddingShard {
         guard batchSize >= 1 else { throw KBError.invalidArgument("batch size must be positive, got \(batchSize)") }
         let d = encoder.dimension
         let range = shard.range(total: passages.count)
-        var out: [Float] = []
-        out.reserveCapacity(range.count * d)
+        let order = lengthOrder(passages, range)
+        var out = [Float](repeating: 0, count: range.count * d)
         progress?.start(total: range.count)
-        var b = range.lowerBound
-        while b < range.upperBound {
-            if isCancelled?() == true { throw KBError.cancelled(done: b - range.lowerBound) }
-            let e = min(b + batchSize, range.upperBound)
-            let batch = passages[b ..< e]
-            let vectors = try encoder.encode(titles: batch.map(\.title), texts: batch.map(\.text))
-            guard vectors.count == batch.count * d else {
-                throw KBError.encoderOutput(expected: batch.count * d, got: vectors.count, batch: b ..< e)
+        var b = 0
+        while b < order.count {
+            if isCancelled?() == true { throw KBError.cancelled(done: b) }
+            let e = min(b + batchSize, order.count)
+            let rows = Array(order[b ..< e])
+            let vectors = try encoder.encode(titles: rows.map { passages[$0].title }, texts: rows.map { passages[$0].text })
+            guard vectors.count == rows.count * d else {
+                throw KBError.encoderOutput(expected: rows.count * d, got: vectors.count, passages: rows)
             }
             if let bad = vectors.firstIndex(where: { !$0.isFinite }) {
-                throw KBError.invalidArgument("encoder produced a NaN or infinite value for passage \(b + bad / d)")
+                throw KBError.invalidArgument("encoder produced a NaN or infinite value for passage \(rows[bad / d])")
             }
-            out.append(contentsOf: vectors)
+            for (j, row) in rows.enumerated() {
+                let at = (row - range.lowerBound) * d
+                out.replaceSubrange(at ..< at + d, with: vectors[j * d ..< (j + 1) * d])
+            }
             progress?.advance(by: e - b)
             b = e
         }
         progress?.finish()
         return EmbeddingShard(shard: shard, range: range, total: passages.count, dimension: d,
                               fingerprint: encoder.fingerprint, embeddings: out)
+    }
+
+    /// KB rows of `range`, longest first by UTF-8 length of title + text (a proxy for token count), ties
+    /// in row order.
+    static func lengthOrder(_ passages: [Passage], _ range: Range<Int>) -> [Int] {
+        let lengths = range.map { passages[$0].title.utf8.count + passages[$0].text.utf8.count }
+        return range.sorted { i, j in
+            let (li, lj) = (lengths[i - range.lowerBound], lengths[j - range.lowerBound])
+            return li != lj ? li > lj : i < j
+        }
     }
 
     /// Concatenates shards in shard order after checking that they come from one run

@@ -79,12 +79,29 @@ final class KnowledgeBaseTests: XCTestCase {
         XCTAssertThrowsError(try PassageEncoding.merge(shards + [shards[0]]))
     }
 
+    /// Batches go longest-first (little padding per batch); vectors still land in KB row order.
+    func testBatchesAreLengthOrderedAndRowsKeepTheirPlace() throws {
+        let passages = [8, 30, 3, 30, 12, 1, 25].enumerated().map { i, words in
+            Passage(title: "T\(i)", text: Array(repeating: "w", count: words).joined(separator: " "))
+        }
+        XCTAssertEqual(PassageEncoding.lengthOrder(passages, 0 ..< 7), [1, 3, 6, 4, 0, 2, 5])
+        XCTAssertEqual(PassageEncoding.lengthOrder(passages, 2 ..< 5), [3, 4, 2])
+        let encoder = HashEncoder()
+        let batched = try PassageEncoding.encode(passages, with: encoder, batchSize: 3)
+        XCTAssertEqual(encoder.calls, [3, 3, 1])
+        for (i, p) in passages.enumerated() {
+            let alone = try HashEncoder().encode(titles: [p.title], texts: [p.text])
+            XCTAssertEqual(Array(batched.embeddings[i * 16 ..< (i + 1) * 16]), alone, "row \(i)")
+        }
+    }
+
     func testEncoderErrorsAndCancellation() throws {
         let kb = syntheticKB(10)
         let bad = HashEncoder()
         bad.outputShortBy = 1
         XCTAssertThrowsError(try kb.encode(with: bad, batchSize: 4)) {
-            XCTAssertEqual($0 as? KBError, .encoderOutput(expected: 64, got: 63, batch: 0 ..< 4))
+            // All ten passages have the same length, so ties keep row order: the first batch is rows 0...3.
+            XCTAssertEqual($0 as? KBError, .encoderOutput(expected: 64, got: 63, passages: [0, 1, 2, 3]))
         }
         var polls = 0
         XCTAssertThrowsError(try kb.encode(with: HashEncoder(), batchSize: 4, isCancelled: { polls += 1; return polls > 2 })) {
