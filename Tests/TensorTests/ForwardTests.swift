@@ -256,5 +256,9 @@ final class LinearOpTests: XCTestCase {
         XCTAssertTrue(approxEqual(try x.linear(weight: w, bias: nil).scalars, try x.matmul(w, transposeB: true).scalars, atol: 1e-4))
         XCTAssertThrowsError(try x.linear(weight: w, bias: Tensor.randn([129], generator: rng)))
         XCTAssertThrowsError(try x.linear(weight: Tensor.randn([130, 41], generator: rng), bias: nil))
+        // in = 0: the product is empty, so the result is the bias (or zeros) in every row.
+        let empty = try Tensor.zeros([3, 0]), w0 = try Tensor.zeros([2, 0]), b2 = try Tensor(shape: [2], scalars: [1.5, -2])
+        XCTAssertEqual(try empty.linear(weight: w0, bias: b2).scalars, [1.5, -2, 1.5, -2, 1.5, -2])
+        XCTAssertEqual(try empty.linear(weight: w0, bias: nil).scalars, [0, 0, 0, 0, 0, 0])
     }
 }

@@ -13,7 +13,7 @@ extension Tensor {
         if let bias, bias.shape != [n] {
             throw TensorError.shapeMismatch(op: "linear", lhs: weight.shape, rhs: bias.shape, reason: "bias must be [out] = [\(n)]")
         }
-        let rows = count / Swift.max(k, 1)
+        let rows = shape.dropLast().reduce(1, *)  // also right when in = 0
         let outShape = Array(shape.dropLast()) + [n]
         let out = Tensor(uninitialized: outShape)
         if let bias {
