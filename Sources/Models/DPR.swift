@@ -49,8 +49,7 @@ public final class DPREncoder: Module {
     /// token types default to zeros. Returns the last hidden state `[B, L, d]` and `pooled [B, outputDim]`.
     public func callAsFunction(inputIds: IntTensor, attentionMask: IntTensor? = nil,
                                tokenTypeIds: IntTensor? = nil) throws -> (lastHiddenState: Tensor, pooled: Tensor) {
-        let mask = try attentionMask ?? IntTensor(shape: inputIds.shape,
-                                                  scalars: inputIds.scalars.map { $0 != config.padTokenId ? 1 : 0 })
+        let mask = try attentionMask ?? paddingMask(inputIds)
         let h = try bert(inputIds: inputIds, attentionMask: mask, tokenTypeIds: tokenTypeIds)
         var pooled = try h.slice(dim: 1, start: 0, end: 1).reshaped([h.shape[0], h.shape[2]])
         if let projection { pooled = try projection(pooled) }
@@ -61,10 +60,14 @@ public final class DPREncoder: Module {
     /// but the last layer computes only the CLS position (BertModel `clsOnly`), about 1/L of its query,
     /// output and feed-forward work. Retrieval, KB encoding and RAG's re-encoding use this.
     public func pooled(inputIds: IntTensor, attentionMask: IntTensor? = nil, tokenTypeIds: IntTensor? = nil) throws -> Tensor {
-        let mask = try attentionMask ?? IntTensor(shape: inputIds.shape,
-                                                  scalars: inputIds.scalars.map { $0 != config.padTokenId ? 1 : 0 })
+        let mask = try attentionMask ?? paddingMask(inputIds)
         let cls = try bert(inputIds: inputIds, attentionMask: mask, tokenTypeIds: tokenTypeIds, clsOnly: true)
         let pooled = try cls.reshaped([cls.shape[0], cls.shape[2]])
         return try projection.map { try $0(pooled) } ?? pooled
+    }
+
+    /// The default mask, `ids != pad_token_id` (spec §1.2).
+    private func paddingMask(_ inputIds: IntTensor) throws -> IntTensor {
+        try IntTensor(shape: inputIds.shape, scalars: inputIds.scalars.map { $0 != config.padTokenId ? 1 : 0 })
     }
 }

@@ -29,12 +29,18 @@ final class DPRParityTests: XCTestCase {
         let expected = Float(try XCTUnwrap(fx.json["loss"] as? Double))
         XCTAssertEqual(try loss.item(), expected, accuracy: abs(expected) * 1e-5)
         try loss.backward()
+        try assertGradientsMatch(fx, q, c)
+    }
+
+    /// The fixture's named gradients (at least five) against the encoders' `.grad`, 1e-3 relative.
+    private func assertGradientsMatch(_ fx: ModelFixture, _ q: DPREncoder, _ c: DPREncoder,
+                                      file: StaticString = #filePath, line: UInt = #line) throws {
         let params = Dictionary(uniqueKeysWithValues: (q.namedParameters() + c.namedParameters()).map { ($0.name, $0.tensor) })
-        let names = try XCTUnwrap(fx.json["grad_names"] as? [String])
-        XCTAssertGreaterThanOrEqual(names.count, 5)
+        let names = try XCTUnwrap(fx.json["grad_names"] as? [String], file: file, line: line)
+        XCTAssertGreaterThanOrEqual(names.count, 5, file: file, line: line)
         for name in names {
-            let grad = try XCTUnwrap(params[name]?.grad, "no gradient for \(name)")
-            assertRelClose(grad, try fx.tensor("grad." + name), rtol: 1e-3, name)
+            let grad = try XCTUnwrap(params[name]?.grad, "no gradient for \(name)", file: file, line: line)
+            assertRelClose(grad, try fx.tensor("grad." + name), rtol: 1e-3, name, file: file, line: line)
         }
     }
 
@@ -53,11 +59,7 @@ final class DPRParityTests: XCTestCase {
         let expected = Float(try XCTUnwrap(fx.json["loss"] as? Double))
         XCTAssertEqual(try loss.item(), expected, accuracy: abs(expected) * 1e-5)
         try loss.backward()
-        let params = Dictionary(uniqueKeysWithValues: (q.namedParameters() + c.namedParameters()).map { ($0.name, $0.tensor) })
-        for name in try XCTUnwrap(fx.json["grad_names"] as? [String]) {
-            let grad = try XCTUnwrap(params[name]?.grad, "no gradient for \(name)")
-            assertRelClose(grad, try fx.tensor("grad." + name), rtol: 1e-3, name)
-        }
+        try assertGradientsMatch(fx, q, c)
         let proj = try DPREncoder.load(from: ModelFixture.folder("dpr_question_proj"))
         assertClose(try proj.pooled(inputIds: ids, attentionMask: mask), try fx.tensor("question_proj.pooled"), atol: 1e-4,
                     "projected pooled (CLS-only last layer)")
