@@ -16,12 +16,7 @@ extension Tensor {
         let rows = shape.dropLast().reduce(1, *)  // also right when in = 0
         let outShape = Array(shape.dropLast()) + [n]
         let out = Tensor(uninitialized: outShape)
-        if let bias {
-            let (src, dst) = (bias.base, out.base)
-            Parallel.forEach(rows, grain: Swift.max(1, 16384 / Swift.max(n, 1))) { r in
-                for i in r { (dst + i * n).update(from: src, count: n) }
-            }
-        }
+        if let bias { StridedCopy.copy(bias.base, strides: [0, 1], shape: [rows, n], into: out.base) }
         if k == 0 && bias == nil {
             out.base.update(repeating: 0, count: rows * n)
         } else if rows > 0 && n > 0 {
