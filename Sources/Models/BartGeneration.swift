@@ -33,8 +33,12 @@ extension BartModel {
         let g = generation ?? config.generation
         try g.validate()
         return try Tensor.withNoGrad {
-            let m = try mask(inputIds, attentionMask)
-            var enc = try encode(inputIds: inputIds, attentionMask: m)
+            var (ids, m) = (inputIds, try mask(inputIds, attentionMask))
+            if let w = TrailingPadding.keptWidth(m) {
+                // Encoder states are read only through the masked cross-attention (TrailingPadding).
+                (ids, m) = (try TrailingPadding.leadingColumns(ids, w), try TrailingPadding.leadingColumns(m, w))
+            }
+            var enc = try encode(inputIds: ids, attentionMask: m)
             var rowMask = m
             let b = inputIds.shape[0], k = g.numBeams
             if k > 1 {

@@ -108,7 +108,8 @@ public final class BertModel: Module {
 
     /// `inputIds [B, L]`, `attentionMask [B, L]` (1 = token), `tokenTypeIds [B, L]` (default zeros)
     /// -> last hidden state `[B, L, d]`, or `[B, 1, d]` (the CLS state alone) with `clsOnly`, which
-    /// skips the last layer's query, output and feed-forward work for positions 1..<L.
+    /// skips the last layer's query, output and feed-forward work for positions 1..<L and every layer's
+    /// work on columns that are padding in all rows.
     public func callAsFunction(inputIds: IntTensor, attentionMask: IntTensor, tokenTypeIds: IntTensor? = nil,
                                clsOnly: Bool = false) throws -> Tensor {
         guard inputIds.shape.count == 2, attentionMask.shape == inputIds.shape else {
@@ -125,8 +126,14 @@ public final class BertModel: Module {
         guard types.shape == inputIds.shape, types.scalars.allSatisfy({ (0..<config.typeVocabSize).contains($0) }) else {
             throw ModelError.input("token_type_ids must be [batch, length] with values below \(config.typeVocabSize)")
         }
-        let bias = try AttentionMask.padding(attentionMask)
-        var h = try embeddings(inputIds, types: types)
+        var (ids, mask, typeIds) = (inputIds, attentionMask, types)
+        if clsOnly, let w = TrailingPadding.keptWidth(mask) {
+            // Only the CLS state is returned: the all-padding tail cannot change it (TrailingPadding).
+            (ids, mask, typeIds) = (try TrailingPadding.leadingColumns(ids, w), try TrailingPadding.leadingColumns(mask, w),
+                                    try TrailingPadding.leadingColumns(typeIds, w))
+        }
+        let bias = try AttentionMask.padding(mask)
+        var h = try embeddings(ids, types: typeIds)
         for (i, layer) in layers.items.enumerated() {
             h = try layer(h, bias: bias, firstTokenOnly: clsOnly && i == layers.items.count - 1)
         }

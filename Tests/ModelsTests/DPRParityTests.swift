@@ -65,6 +65,26 @@ final class DPRParityTests: XCTestCase {
                     "projected pooled (CLS-only last layer)")
     }
 
+    /// Columns that are padding in every row are skipped by `pooled` (TrailingPadding) without changing
+    /// it; a row without any token keeps the full width (its attention is uniform over all columns).
+    func testPooledIgnoresAnAllPaddingTail() throws {
+        let fx = try ModelFixture("dpr")
+        let c = try DPREncoder.load(from: ModelFixture.folder("dpr_ctx"))
+        let ids = try fx.ints("input_ids"), mask = try fx.ints("attention_mask")
+        func widened(_ t: IntTensor, by extra: Int) throws -> IntTensor {
+            let (rows, l) = (t.shape[0], t.shape[1])
+            return try IntTensor(shape: [rows, l + extra], scalars: (0..<rows).flatMap {
+                Array(t.scalars[($0 * l)..<(($0 + 1) * l)]) + Array(repeating: 0, count: extra) })
+        }
+        let wide = try c.pooled(inputIds: widened(ids, by: 9), attentionMask: widened(mask, by: 9))
+        assertClose(wide, try fx.tensor("ctx.pooled"), atol: 1e-4, "pooled with 9 extra padding columns")
+        var emptyRow = try widened(mask, by: 9)
+        for j in 0..<emptyRow.shape[1] { emptyRow.scalars[j] = 0 }
+        let withEmpty = try c.pooled(inputIds: widened(ids, by: 9), attentionMask: emptyRow)
+        let reference = try c(inputIds: widened(ids, by: 9), attentionMask: emptyRow).pooled
+        assertClose(withEmpty, reference, atol: 1e-4, "pooled with a token-less row equals the full-width forward")
+    }
+
     func testProjectionPoolsToProjectionDim() throws {
         let fx = try ModelFixture("dpr")
         let m = try DPREncoder.load(from: ModelFixture.folder("dpr_question_proj"))

@@ -1,6 +1,6 @@
 import Foundation
 import KB
-import Models
+@testable import Models
 import Tensor
 import XCTest
 
@@ -95,6 +95,37 @@ final class RAGForwardTests: XCTestCase {
         let labels = try RAGFixture.tensor(try f.ints("rag_sequence_generated_style_labels", "labels"))
         try checkLossTable(try f.model(RagSequenceForGeneration.self, endToEnd: false),
                            section: "rag_sequence_generated_style_labels", labels: labels)
+    }
+
+    /// The generator runs on the columns up to the longest row (TrailingPadding). The fixture's generator
+    /// inputs fill all 300 columns, so 20 columns of padding are appended here: the logits must equal
+    /// the forward on the 300 columns (which matches transformers) and transformers' probe.
+    func testGeneratorLogitsSkipTheAllPaddingTailExactly() throws {
+        let f = try f
+        let m = try f.model(RagTokenForGeneration.self, endToEnd: false)
+        try Tensor.withNoGrad {
+            let q = try m.encodeQuestions(inputIds: f.inputIds, attentionMask: f.attentionMask)
+            let ctx = try m.retrieve(inputIds: f.inputIds, questionPooled: q)
+            func widened(_ t: IntTensor) throws -> IntTensor {
+                let (rows, l) = (t.shape[0], t.shape[1])
+                return try IntTensor(shape: [rows, l + 20], scalars: (0..<rows).flatMap {
+                    Array(t.scalars[($0 * l)..<(($0 + 1) * l)]) + Array(repeating: m.generator.config.padTokenId, count: 20) })
+            }
+            var mask = try widened(ctx.contextAttentionMask)
+            for r in 0..<mask.shape[0] { for j in 300..<320 { mask.scalars[r * 320 + j] = 0 } }
+            let wide = RagContext(documents: ctx.documents, questionStrings: ctx.questionStrings, generatorStrings: ctx.generatorStrings,
+                                  contextInputIds: try widened(ctx.contextInputIds), contextAttentionMask: mask,
+                                  tokenizedDocIds: nil, tokenizedDocAttentionMask: nil)
+            let labels = try f.labels
+            let trimmed = try m.generatorLogits(context: wide, decoderInputIds: labels)
+            let full = try m.generatorLogits(context: ctx, decoderInputIds: labels)
+            XCTAssertEqual(trimmed.shape, full.shape)
+            XCTAssertLessThanOrEqual(maxAbsDiff(trimmed.scalars, full.scalars), 1e-5)
+            let want = try XCTUnwrap(try f.section("generator_probe")["logits_row0_pos0to2_vocab0to15"] as? [[Double]])
+            for t in want.indices {
+                XCTAssertLessThanOrEqual(maxAbsDiff(Array(trimmed.scalars[(t * 500)..<(t * 500 + 16)]), want[t].map(Float.init)), 1e-3)
+            }
+        }
     }
 
     /// Per-document and marginal target log-probs (`*.target_logprobs`) and the generator probe: ≤ 1e-3 (spec §0).

@@ -61,8 +61,9 @@ extension RagTokenForGeneration {
             let context = try retrieve(inputIds: inputIds, questionPooled: q, nDocs: nDocs, tokenizeForContextEncoder: false)
             let scores = try docScores(questionPooled: q, context: context, useIndexVectors: true)
             let b = inputIds.shape[0], n = context.documents.nDocs, k = g.numBeams
-            var enc = try generator.encode(inputIds: context.contextInputIds, attentionMask: context.contextAttentionMask)
-            var mask = context.contextAttentionMask
+            let (ids, trimmedMask) = try context.generatorInputsWithoutPaddingTail()
+            var enc = try generator.encode(inputIds: ids, attentionMask: trimmedMask)
+            var mask = trimmedMask
             var docLP = try scores.logSoftmax(dim: 1)
             if k > 1 {
                 // (batch, beam, doc) order for the generator rows, (batch, beam) for the doc scores.

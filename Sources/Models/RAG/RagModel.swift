@@ -18,6 +18,16 @@ public struct RagContext {
     public let tokenizedDocAttentionMask: IntTensor?
 }
 
+extension RagContext {
+    /// `contextInputIds` / `contextAttentionMask` without the columns that are padding in every row. The
+    /// generator's encoder states are read only through the masked cross-attention, so logits and loss
+    /// are those of the full `max_combined_length` width (TrailingPadding), at a fraction of the work.
+    func generatorInputsWithoutPaddingTail() throws -> (ids: IntTensor, mask: IntTensor) {
+        guard let w = TrailingPadding.keptWidth(contextAttentionMask) else { return (contextInputIds, contextAttentionMask) }
+        return (try TrailingPadding.leadingColumns(contextInputIds, w), try TrailingPadding.leadingColumns(contextAttentionMask, w))
+    }
+}
+
 /// Forward outputs (rag-spec.md §3.9).
 public struct RagOutput {
     /// `[B]` per example, or a scalar when reduced; nil without labels.
@@ -186,8 +196,8 @@ open class RagForGeneration: Module {
             throw RAGError.input("\(decoderInputIds.shape[0]) decoder rows do not match \(context.contextInputIds.shape[0]) generator rows with n_docs \(n)")
         }
         let dec = try repeatRows(decoderInputIds, n)
-        return try generator(inputIds: context.contextInputIds, attentionMask: context.contextAttentionMask,
-                             decoderInputIds: dec).logits
+        let (ids, mask) = try context.generatorInputsWithoutPaddingTail()
+        return try generator(inputIds: ids, attentionMask: mask, decoderInputIds: dec).logits
     }
 
     /// Full forward (rag-spec.md §3.4, §3.6): labels are the decoder inputs unless `decoderInputIds` is
