@@ -30,7 +30,7 @@ func runModelsBenchmarks() throws {
             model.zeroGrad()
         }
         model.eval()
-        let encode = try median(reps: s.reps) {
+        let encode = try median(reps: 3 * s.reps) {    // one batch is short: three times the runs (as the peer)
             _ = try Tensor.withNoGrad { try model.pooled(inputIds: input, attentionMask: mask) }
         }
         print(s.name.padding(toLength: 30, withPad: " ", startingAt: 0)
