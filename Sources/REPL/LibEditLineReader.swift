@@ -13,6 +13,14 @@ public final class LibEditLineReader: LineReader {
         self.historyPath = historyPath
         completionSource = completer
         rl_readline_name = UnsafePointer(strdup("ragtime"))
+        // libedit's own signal handling (EL_SIGNAL) re-raises Ctrl-C with `kill(0, SIGINT)` from inside
+        // its handler, where SIGINT is blocked on the main thread: the kernel then hands the signal to
+        // another thread (a Tensor worker), whose run of our handler can come after `readline` has
+        // already returned nil, which read as Ctrl-D and ended the session (seen under load in
+        // REPLTerminalTests). It also signalled the parent's process group. Without it, the terminal's
+        // SIGINT reaches the main thread directly (Linux prefers the thread-group leader when it does
+        // not block the signal), interrupting `read`; `readline` restores the terminal itself on return.
+        rl_catch_signals = 0
         rl_initialize()
         using_history()
         // '.' is not a word break, so `tensor.ze` is completed as one word.
@@ -30,8 +38,14 @@ public final class LibEditLineReader: LineReader {
         }
     }
 
+    /// nil at end of input or when Ctrl-C interrupted the prompt; in the latter case the interrupt is
+    /// pending (`Interrupts.isPending`) even if the handler ran on another thread and has not finished.
     public func readLine(prompt: String) -> String? {
-        guard let raw = readline(prompt) else { return nil }
+        errno = 0
+        guard let raw = readline(prompt) else {
+            if errno == EINTR { Interrupts.setPending() }
+            return nil
+        }
         defer { free(raw) }
         let line = String(cString: raw)
         if !line.trimmingCharacters(in: .whitespaces).isEmpty {
