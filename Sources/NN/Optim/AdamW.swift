@@ -103,7 +103,7 @@ public final class AdamW {
             let k = Kernel(b1: Float(h.beta1), a1: Float(1 - h.beta1), b2: Float(h.beta2), a2: Float(1 - h.beta2),
                            eps: Float(h.eps), negStep: Float(-stepSize),
                            decay: weightDecays[i] > 0 ? Float(-learningRate * weightDecays[i]) : nil)
-            try k.run(p: p.tensor, g: g, m: expAvg[i]!, v: expAvgSq[i]!)
+            k.run(p: p.tensor, g: g, m: expAvg[i]!, v: expAvgSq[i]!)
         }
     }
 
@@ -115,11 +115,11 @@ public final class AdamW {
         let b1, a1, b2, a2, eps, negStep: Float
         let decay: Float?
 
-        func run(p: Tensor, g: Tensor, m: Tensor, v: Tensor) throws {
-            try p.withUnsafeMutableBufferPointer { pb in
-                try g.withUnsafeBufferPointer { gb in
-                    try m.withUnsafeMutableBufferPointer { mb in
-                        try v.withUnsafeMutableBufferPointer { vb in
+        func run(p: Tensor, g: Tensor, m: Tensor, v: Tensor) {
+            p.withUnsafeMutableBufferPointer { pb in
+                g.withUnsafeBufferPointer { gb in
+                    m.withUnsafeMutableBufferPointer { mb in
+                        v.withUnsafeMutableBufferPointer { vb in
                             let ptrs = Pointers(p: pb.baseAddress, g: gb.baseAddress, m: mb.baseAddress, v: vb.baseAddress)
                             let n = pb.count, grain = 1 << 16
                             let chunks = max(1, min(8, n / grain))
