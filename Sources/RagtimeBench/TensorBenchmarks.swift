@@ -96,7 +96,7 @@ func runTensorBenchmarks() throws {
     }
     print(kernelTimes.map { String(format: "%@: %.2f ms", $0.0, $0.1 * 1e3) }.joined(separator: ", "))
     let (batch, seq) = (8, 128)
-    for (name, hidden, heads, inter) in [("BERT-base", 768, 12, 3072), ("MiniLM", 384, 12, 1536)] {
+    for (name, hidden, heads, inter) in [("BERT-base", 768, 12, 3072), ("MiniLM", 384, 12, 1536)] where benchCaseSelected(name) {
         let layer = try EncoderLayer(hidden: hidden, heads: heads, intermediate: inter, rng: rng)
         let x = try Tensor.randn([batch, seq, hidden], generator: rng)
         x.requiresGrad = true

@@ -18,7 +18,7 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("train", runTrainBenchmarks),
 ]
 
-/// `RAGTIME_BENCH_CASES=tiny,MiniLM` limits suites that honour it (models, rag, train) to cases whose name
+/// `RAGTIME_BENCH_CASES=tiny,MiniLM` limits suites that honour it (tensor layers, models, rag, train) to cases whose name
 /// starts with one of the given prefixes (case-insensitive); unset = all cases.
 func benchCaseSelected(_ name: String) -> Bool {
     guard let list = ProcessInfo.processInfo.environment["RAGTIME_BENCH_CASES"], !list.isEmpty else { return true }
