@@ -33,12 +33,11 @@ extension BartModel {
         let g = generation ?? config.generation
         try g.validate()
         return try Tensor.withNoGrad {
-            var (ids, m) = (inputIds, try mask(inputIds, attentionMask))
-            if let w = TrailingPadding.keptWidth(m) {
-                // Encoder states are read only through the masked cross-attention (TrailingPadding).
-                (ids, m) = (try TrailingPadding.leadingColumns(ids, w), try TrailingPadding.leadingColumns(m, w))
-            }
-            var enc = try encode(inputIds: ids, attentionMask: m)
+            // Encoder states are read only through the masked cross-attention (TrailingPadding).
+            let full = try mask(inputIds, attentionMask)
+            let t = try TrailingPadding.trimmed([inputIds, full], mask: full)
+            let m = t[1]
+            var enc = try encode(inputIds: t[0], attentionMask: m)
             var rowMask = m
             let b = inputIds.shape[0], k = g.numBeams
             if k > 1 {

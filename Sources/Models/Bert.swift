@@ -126,14 +126,11 @@ public final class BertModel: Module {
         guard types.shape == inputIds.shape, types.scalars.allSatisfy({ (0..<config.typeVocabSize).contains($0) }) else {
             throw ModelError.input("token_type_ids must be [batch, length] with values below \(config.typeVocabSize)")
         }
-        var (ids, mask, typeIds) = (inputIds, attentionMask, types)
-        if clsOnly, let w = TrailingPadding.keptWidth(mask) {
-            // Only the CLS state is returned: the all-padding tail cannot change it (TrailingPadding).
-            (ids, mask, typeIds) = (try TrailingPadding.leadingColumns(ids, w), try TrailingPadding.leadingColumns(mask, w),
-                                    try TrailingPadding.leadingColumns(typeIds, w))
-        }
-        let bias = try AttentionMask.padding(mask)
-        var h = try embeddings(ids, types: typeIds)
+        // Only the CLS state is returned with clsOnly: the all-padding tail cannot change it (TrailingPadding).
+        let t = clsOnly ? try TrailingPadding.trimmed([inputIds, attentionMask, types], mask: attentionMask)
+                        : [inputIds, attentionMask, types]
+        let bias = try AttentionMask.padding(t[1])
+        var h = try embeddings(t[0], types: t[2])
         for (i, layer) in layers.items.enumerated() {
             h = try layer(h, bias: bias, firstTokenOnly: clsOnly && i == layers.items.count - 1)
         }

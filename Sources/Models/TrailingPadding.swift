@@ -23,6 +23,13 @@ enum TrailingPadding {
         return kept < l ? kept : nil
     }
 
+    /// `tensors` (each `[B, L]`, aligned with `mask`) cut to `keptWidth(mask)`; unchanged when nothing
+    /// can be dropped.
+    static func trimmed(_ tensors: [IntTensor], mask: IntTensor) throws -> [IntTensor] {
+        guard let w = keptWidth(mask) else { return tensors }
+        return try tensors.map { try leadingColumns($0, w) }
+    }
+
     /// The first `width` columns of a `[B, L]` tensor.
     static func leadingColumns(_ t: IntTensor, _ width: Int) throws -> IntTensor {
         let rows = t.shape[0], l = t.shape[1]

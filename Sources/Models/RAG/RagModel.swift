@@ -23,8 +23,8 @@ extension RagContext {
     /// generator's encoder states are read only through the masked cross-attention, so logits and loss
     /// are those of the full `max_combined_length` width (TrailingPadding), at a fraction of the work.
     func generatorInputsWithoutPaddingTail() throws -> (ids: IntTensor, mask: IntTensor) {
-        guard let w = TrailingPadding.keptWidth(contextAttentionMask) else { return (contextInputIds, contextAttentionMask) }
-        return (try TrailingPadding.leadingColumns(contextInputIds, w), try TrailingPadding.leadingColumns(contextAttentionMask, w))
+        let t = try TrailingPadding.trimmed([contextInputIds, contextAttentionMask], mask: contextAttentionMask)
+        return (t[0], t[1])
     }
 }
 
