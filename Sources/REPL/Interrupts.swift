@@ -23,8 +23,6 @@ public enum Interrupts {
 
     public static var isPending: Bool { ragtimeInterruptFlag.load(ordering: .relaxed) != 0 }
     public static func clear() { ragtimeInterruptFlag.store(0, ordering: .relaxed) }
-    /// Marks an interrupt seen by other means (a read that failed with EINTR).
-    public static func setPending() { ragtimeInterruptFlag.store(1, ordering: .relaxed) }
 }
 
 /// Set by the signal handler, cleared by `Interrupts.clear()`.

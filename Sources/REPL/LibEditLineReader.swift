@@ -38,14 +38,10 @@ public final class LibEditLineReader: LineReader {
         }
     }
 
-    /// nil at end of input or when Ctrl-C interrupted the prompt; in the latter case the interrupt is
-    /// pending (`Interrupts.isPending`) even if the handler ran on another thread and has not finished.
+    /// nil at end of input or when Ctrl-C interrupted the prompt (then `Interrupts.isPending`: the handler
+    /// ran on this thread before `read` returned).
     public func readLine(prompt: String) -> String? {
-        errno = 0
-        guard let raw = readline(prompt) else {
-            if errno == EINTR { Interrupts.setPending() }
-            return nil
-        }
+        guard let raw = readline(prompt) else { return nil }
         defer { free(raw) }
         let line = String(cString: raw)
         if !line.trimmingCharacters(in: .whitespaces).isEmpty {
