@@ -5,26 +5,37 @@ import Glibc
 /// A fixed-size float buffer (64-byte aligned; 16 for zero-filled `calloc` blocks; kernels use
 /// unaligned SIMD loads). Several `Tensor`s may share one `Storage` (views made by
 /// `reshaped`), so the engine never writes into a storage that an op did not just allocate.
+///
+/// Aligned blocks are cut from a plain `malloc` of 64 extra bytes, not from `posix_memalign`: glibc
+/// before 2.38 serves an aligned request of n bytes from a free chunk only if it holds n + alignment +
+/// a minimum chunk, so a freed aligned block never fits the same request again and, with large blocks
+/// kept on the heap (`MemoryTuning`), the heap grew with every batch (measured: MiniLM KB encoding,
+/// peak RSS 1.7 GB after 20 batches and 3.4 GB after 60, with ~13k page faults per batch).
 final class Storage: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
     let count: Int
-    /// True when `base` came from `calloc` (released with `free`).
-    private let fromCalloc: Bool
+    /// What `free` releases: the `malloc`/`calloc` block that `base` lies in.
+    private let block: UnsafeMutableRawPointer
+
+    static let alignment = 64
 
     /// Uninitialised storage of `count` floats (callers write every element before reading).
     init(count: Int) {
         self.count = count
-        fromCalloc = false
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        guard let raw = malloc(max(count, 1) * 4 + Storage.alignment) else {
+            fatalError("out of memory allocating \(count) floats")
+        }
+        block = raw
+        let address = (Int(bitPattern: raw) + Storage.alignment - 1) & ~(Storage.alignment - 1)
+        base = UnsafeMutableRawPointer(bitPattern: address)!.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
     /// Zero-filled storage from `calloc`: large blocks come as fresh zero pages, so a sparse
     /// gradient (embedding rows, slices) only pays for the pages it touches (16-byte aligned).
     init(zeroedCount count: Int) {
         self.count = count
-        fromCalloc = true
         guard let raw = calloc(max(count, 1), 4) else { fatalError("out of memory allocating \(count) floats") }
+        block = raw
         base = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -39,6 +50,6 @@ final class Storage: @unchecked Sendable {
     }
 
     deinit {
-        if fromCalloc { free(base) } else { UnsafeMutableRawPointer(base).deallocate() }
+        free(block)
     }
 }
