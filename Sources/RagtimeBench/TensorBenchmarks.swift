@@ -82,6 +82,7 @@ func runTensorBenchmarks() throws {
         peak = max(peak, g)
         print(String(format: "sgemm %dx%dx%d: %.1f GFLOPS", m, k, n, g))
     }
+    if benchCaseSelected("gemm") { try printLayerGEMMShapes(rng: rng) }
     // Swift kernels at BERT-base layer sizes (forward, no grad), median ms.
     let act = try Tensor.randn([1024, 3072], generator: rng), scores = try Tensor.randn([96 * 128, 128], generator: rng)
     let hidden = try Tensor.randn([1024, 768], generator: rng)
@@ -117,4 +118,32 @@ func runTensorBenchmarks() throws {
                      name, batch, seq, hidden, inter, forward * 1e3, flops / forward / 1e9, total * 1e3,
                      3 * flops / total / 1e9, 100 * 3 * flops / total / 1e9 / peak, peak))
     }
+}
+
+/// The nine products of a BERT-base linear layer's forward and backward (8 x 128 tokens): forward
+/// `x Wᵀ` (NT), input gradient `g W` (NN), weight gradient `gᵀ x` (TN), for the 768x768 projections
+/// and both feed-forward matrices. Best of 8 runs each (the first one warms up); the peer prints the same lines
+/// (scripts/bench/tensor_layer.py), so a layer gap can be read per GEMM.
+private func printLayerGEMMShapes(rng: RNG) throws {
+    let shapes: [(ta: Bool, tb: Bool, m: Int, n: Int, k: Int)] = [
+        (false, true, 1024, 768, 768), (false, true, 1024, 3072, 768), (false, true, 1024, 768, 3072),
+        (false, false, 1024, 768, 768), (false, false, 1024, 768, 3072), (false, false, 1024, 3072, 768),
+        (true, false, 768, 768, 1024), (true, false, 3072, 768, 1024), (true, false, 768, 3072, 1024),
+    ]
+    var total = 0.0
+    var line: [String] = []
+    for s in shapes {
+        let a = try Tensor.randn(s.ta ? [s.k, s.m] : [s.m, s.k], generator: rng)
+        let b = try Tensor.randn(s.tb ? [s.n, s.k] : [s.k, s.n], generator: rng)
+        var best = Double.infinity
+        for _ in 0..<8 {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try Tensor.withNoGrad { try a.matmul(b, transposeA: s.ta, transposeB: s.tb) }
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        total += best
+        line.append(String(format: "%@%@ %dx%dx%d %.0f", s.ta ? "T" : "N", s.tb ? "T" : "N", s.m, s.n, s.k,
+                           2 * Double(s.m * s.n * s.k) / best / 1e9))
+    }
+    print("layer GEMMs (GFLOPS, best of 8): " + line.joined(separator: ", ") + String(format: "; total %.1f ms", total * 1e3))
 }

@@ -26,6 +26,26 @@ def median_seconds(runs, fn):
     return statistics.median(times)
 
 
+def print_layer_gemm_shapes():
+    """The nine GEMMs of a BERT-base linear layer's forward (NT), input grad (NN) and weight grad (TN),
+    as RagtimeBench prints them: best of 8 runs (the first one warms up), GFLOPS."""
+    shapes = [(False, True, 1024, 768, 768), (False, True, 1024, 3072, 768), (False, True, 1024, 768, 3072),
+              (False, False, 1024, 768, 768), (False, False, 1024, 768, 3072), (False, False, 1024, 3072, 768),
+              (True, False, 768, 768, 1024), (True, False, 3072, 768, 1024), (True, False, 768, 3072, 1024)]
+    total, line = 0.0, []
+    for ta, tb, m, n, k in shapes:
+        a = torch.randn(k, m).t() if ta else torch.randn(m, k)
+        b = torch.randn(n, k).t() if tb else torch.randn(k, n)
+        best = float("inf")
+        for _ in range(8):
+            t = time.perf_counter()
+            torch.mm(a, b)
+            best = min(best, time.perf_counter() - t)
+        total += best
+        line.append(f"{'T' if ta else 'N'}{'T' if tb else 'N'} {m}x{n}x{k} {2 * m * n * k / best / 1e9:.0f}")
+    print("layer GEMMs (GFLOPS, best of 8): " + ", ".join(line) + f"; total {total * 1e3:.1f} ms")
+
+
 def layer(x, mask, p, heads):
     b, t, h = x.shape
     dh = h // heads
@@ -52,6 +72,7 @@ def main():
         g = 2 * m * n * k / s / 1e9
         peak = max(peak, g)
         print(f"sgemm {m}x{k}x{n}: {g:.1f} GFLOPS")
+    print_layer_gemm_shapes()
     batch, seq = 8, 128
     for name, h, heads, inter in [("BERT-base", 768, 12, 3072), ("MiniLM", 384, 12, 1536)]:
         p = {}
