@@ -10,7 +10,7 @@ import Glibc
 /// before 2.38 serves an aligned request of n bytes from a free chunk only if it holds n + alignment +
 /// a minimum chunk, so a freed aligned block never fits the same request again and, with large blocks
 /// kept on the heap (`MemoryTuning`), the heap grew with every batch (measured: MiniLM KB encoding,
-/// peak RSS 1.7 GB after 20 batches and 3.4 GB after 60, with ~13k page faults per batch).
+/// peak RSS 1.7 GB after 20 batches and 2.9-3.4 GB after 60, with 12-20k page faults per batch).
 final class Storage: @unchecked Sendable {
     let base: UnsafeMutablePointer<Float>
     let count: Int
