@@ -2,7 +2,8 @@
 
     /work/venv/bin/python scripts/bench/tensor_layer.py
 
-sgemm GFLOPS at 512x768x768 and 2048x768x3072, then forward and forward+backward of one post-norm
+sgemm GFLOPS at 512x768x768 and 2048x768x3072, the nine GEMM shapes of a BERT-base layer's linears
+(as RagtimeBench's "gemm" case), then forward and forward+backward of one post-norm
 BERT layer (HF BertLayer without dropout, exact GELU, LayerNorm eps 1e-12) at BERT-base and MiniLM
 sizes, batch 8, sequence 128, medians of 5 runs after a warm-up. FLOPs counted as in the Swift bench.
 """
