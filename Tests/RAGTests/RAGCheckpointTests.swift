@@ -65,3 +65,24 @@ extension RAGCheckpointTests {
         assertRelative(loss, 259.456787, 1e-5, "composed RAG-sequence loss (config reduce_loss, ε 0.1)")
     }
 }
+
+extension RAGCheckpointTests {
+    /// `rag.load` picks the head from config.json's `architectures`; an unreadable config is an error
+    /// naming the file, not a silent RAG-token guess.
+    func testCheckpointKindComesFromConfigAndBadConfigsAreErrors() throws {
+        XCTAssertFalse(try RagForGeneration.isSequenceCheckpoint(RAGFixture.dir.appendingPathComponent("rag_checkpoint")))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-rag-kind-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        XCTAssertThrowsError(try RagForGeneration.isSequenceCheckpoint(dir)) { error in
+            XCTAssertTrue("\(error)".contains("cannot read") && "\(error)".contains("config.json"), "\(error)")
+        }
+        let config = dir.appendingPathComponent("config.json")
+        try Data("{\"architectures\": [\"RagSequenceForGeneration\"]".utf8).write(to: config)  // truncated
+        XCTAssertThrowsError(try RagForGeneration.isSequenceCheckpoint(dir)) { error in
+            XCTAssertTrue("\(error)".contains("is not a JSON object"), "\(error)")
+        }
+        try Data("{\"architectures\": [\"RagSequenceForGeneration\"]}".utf8).write(to: config)
+        XCTAssertTrue(try RagForGeneration.isSequenceCheckpoint(dir))
+    }
+}

@@ -51,6 +51,14 @@ extension RagForGeneration {
         try contextTokenizer?.save(to: folder)
     }
 
+    /// True when the checkpoint folder's `config.json` names `RagSequenceForGeneration` in `architectures`
+    /// (otherwise it loads as RAG-token, transformers' other generation head and the research project's
+    /// default). A missing or malformed `config.json` is an error naming the file.
+    public static func isSequenceCheckpoint(_ folder: URL) throws -> Bool {
+        let json = try ConfigReader.load(folder.appendingPathComponent("config.json"))
+        return ((json["architectures"] as? [String]) ?? []).contains("RagSequenceForGeneration")
+    }
+
     /// Loads a RAG checkpoint folder (also one written by transformers). Keys may carry the `rag.` prefix or
     /// not (a bare `RagModel`); `rag.ctx_encoder.*` keys are ignored as transformers ignores them (attach the
     /// context encoder with `setContextEncoderForTraining`). Tokenizers come from the sub-folders unless given.

@@ -20,10 +20,7 @@ enum RagBuiltins {
                 let folder = URL(fileURLWithPath: try args.string("path"))
                 let kb = try knowledgeBase(args)
                 return try KBBuiltins.wrap(args.function) {
-                    let configURL = folder.appendingPathComponent("config.json")
-                    let json = (try? JSONSerialization.jsonObject(with: Data(contentsOf: configURL))) as? [String: Any]
-                    let sequence = ((json?["architectures"] as? [String]) ?? []).contains("RagSequenceForGeneration")
-                    let model: RagForGeneration = sequence ? try RagSequenceForGeneration.load(from: folder, retriever: kb)
+                    let model: RagForGeneration = try RagForGeneration.isSequenceCheckpoint(folder) ? try RagSequenceForGeneration.load(from: folder, retriever: kb)
                                                            : try RagTokenForGeneration.load(from: folder, retriever: kb)
                     try checkDimensions(model.questionEncoder, kb)
                     let q = try EncoderBox(model.questionEncoder, tokenizer: model.questionTokenizer)
