@@ -3,7 +3,7 @@ import TestSupport
 import XCTest
 @testable import Index
 
-/// Interop with Python faiss through committed fixtures (scripts/fixtures/faiss.py documents the steps).
+/// Interop with Python faiss through committed fixtures (scripts/fixtures/faiss_interop.py documents the steps).
 final class FaissInteropTests: XCTestCase {
     struct Results: Decodable { let ids: [Int]; let scores: [Float] }
     struct Case: Decodable {
@@ -140,7 +140,7 @@ final class FaissInteropTests: XCTestCase {
         let files: [String: File]
     }
 
-    /// FNV-1a 64 of a file's bytes, the fingerprint `faiss.py verify` records (no CryptoKit on Linux).
+    /// FNV-1a 64 of a file's bytes, the fingerprint `faiss_interop.py verify` records (no CryptoKit on Linux).
     func fnv1a64(_ data: Data) -> String {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in data { h = (h ^ UInt64(b)) &* 0x100_0000_01B3 }
@@ -148,7 +148,7 @@ final class FaissInteropTests: XCTestCase {
     }
 
     /// Ragtime-written files are read by faiss with identical search results: with
-    /// RAGTIME_RECORD_INDEX_FIXTURES=1 this writes the files (step 2 in scripts/fixtures/faiss.py);
+    /// RAGTIME_RECORD_INDEX_FIXTURES=1 this writes the files (step 2 in scripts/fixtures/faiss_interop.py);
     /// otherwise it checks that Ragtime still writes exactly the bytes faiss verified, and that the
     /// recorded faiss check passed for those bytes.
     func testFilesRagtimeWritesAreReadByFaissIdentically() throws {

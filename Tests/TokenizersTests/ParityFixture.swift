@@ -3,7 +3,7 @@ import TestSupport
 import Tokenizers
 import XCTest
 
-/// The parity fixtures written by scripts/fixtures/tokenizers.py (Hugging Face transformers 5.24 /
+/// The parity fixtures written by scripts/fixtures/tokenizer_parity.py (Hugging Face transformers 5.24 /
 /// tokenizers 0.23): inputs.json plus expected-<name>.json per tokenizer.
 struct ParityFixture {
     static let directory = RepoPaths.url("test_dir/fixtures/tokenizers")
