@@ -1,5 +1,6 @@
 // Tensor benchmarks: sgemm GFLOPS, the BERT-base layer's GEMM shapes (case "gemm"), and forward+backward
-// of one BERT encoder layer composed from Tensor ops (BERT-base and MiniLM sizes). Compare with scripts/bench/tensor_layer.py (PyTorch).
+// of one BERT encoder layer composed from Tensor ops (BERT-base and MiniLM sizes).
+// Compare with scripts/bench/tensor_layer.py (PyTorch).
 import Foundation
 import Tensor
 
@@ -122,8 +123,9 @@ func runTensorBenchmarks() throws {
 
 /// The nine distinct GEMM shapes of a BERT-base layer's linears, forward and backward (8 x 128 tokens):
 /// forward `x Wᵀ` (NT), input gradient `g W` (NN), weight gradient `gᵀ x` (TN), for one 768x768
-/// projection (the other three repeat its shapes) and both feed-forward matrices. Best of 8 runs each (the first one warms up); the peer prints the same lines
-/// (scripts/bench/tensor_layer.py), so a layer gap can be read per GEMM.
+/// projection (the other three repeat its shapes) and both feed-forward matrices. Best of 8 runs each
+/// (the first one warms up); the peer prints the same lines (scripts/bench/tensor_layer.py), so a layer
+/// gap can be read per GEMM.
 private func printLayerGEMMShapes(rng: RNG) throws {
     let shapes: [(ta: Bool, tb: Bool, m: Int, n: Int, k: Int)] = [
         (false, true, 1024, 768, 768), (false, true, 1024, 3072, 768), (false, true, 1024, 768, 3072),

@@ -106,15 +106,14 @@ final class RAGForwardTests: XCTestCase {
         try Tensor.withNoGrad {
             let q = try m.encodeQuestions(inputIds: f.inputIds, attentionMask: f.attentionMask)
             let ctx = try m.retrieve(inputIds: f.inputIds, questionPooled: q)
-            func widened(_ t: IntTensor) throws -> IntTensor {
+            func widened(_ t: IntTensor, fill: Int) throws -> IntTensor {
                 let (rows, l) = (t.shape[0], t.shape[1])
                 return try IntTensor(shape: [rows, l + 20], scalars: (0..<rows).flatMap {
-                    Array(t.scalars[($0 * l)..<(($0 + 1) * l)]) + Array(repeating: m.generator.config.padTokenId, count: 20) })
+                    Array(t.scalars[($0 * l)..<(($0 + 1) * l)]) + Array(repeating: fill, count: 20) })
             }
-            var mask = try widened(ctx.contextAttentionMask)
-            for r in 0..<mask.shape[0] { for j in 300..<320 { mask.scalars[r * 320 + j] = 0 } }
             let wide = RagContext(documents: ctx.documents, questionStrings: ctx.questionStrings, generatorStrings: ctx.generatorStrings,
-                                  contextInputIds: try widened(ctx.contextInputIds), contextAttentionMask: mask,
+                                  contextInputIds: try widened(ctx.contextInputIds, fill: m.generator.config.padTokenId),
+                                  contextAttentionMask: try widened(ctx.contextAttentionMask, fill: 0),
                                   tokenizedDocIds: nil, tokenizedDocAttentionMask: nil)
             let labels = try f.labels
             let trimmed = try m.generatorLogits(context: wide, decoderInputIds: labels)

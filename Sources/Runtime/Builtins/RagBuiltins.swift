@@ -20,8 +20,9 @@ enum RagBuiltins {
                 let folder = URL(fileURLWithPath: try args.string("path"))
                 let kb = try knowledgeBase(args)
                 return try KBBuiltins.wrap(args.function) {
-                    let model: RagForGeneration = try RagForGeneration.isSequenceCheckpoint(folder) ? try RagSequenceForGeneration.load(from: folder, retriever: kb)
-                                                           : try RagTokenForGeneration.load(from: folder, retriever: kb)
+                    let model: RagForGeneration = try RagForGeneration.isSequenceCheckpoint(folder)
+                        ? try RagSequenceForGeneration.load(from: folder, retriever: kb)
+                        : try RagTokenForGeneration.load(from: folder, retriever: kb)
                     try checkDimensions(model.questionEncoder, kb)
                     let q = try EncoderBox(model.questionEncoder, tokenizer: model.questionTokenizer)
                     let g = try BartBox(model.generator, tokenizer: model.generatorTokenizer)
