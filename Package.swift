@@ -16,6 +16,7 @@ let package = Package(
         // Layer 0: C boundaries and pure-Swift leaves.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Syntax", swiftSettings: optimized),
         .target(name: "Tokenizers", swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
@@ -33,7 +34,7 @@ let package = Package(
         // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).
         .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
         // Layer 6-8: the language.
-        .target(name: "Runtime", dependencies: ["Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train"], swiftSettings: optimized),
+        .target(name: "Runtime", dependencies: ["CZlib", "Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
         .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB", "NN"], swiftSettings: optimized),

@@ -91,6 +91,18 @@ extension DPREncoder {
         return model
     }
 
+    /// A bare BERT folder (see `BertModel.load`, e.g. all-MiniLM-L6-v2) as a DPR encoder of `kind`: the same
+    /// weights under `{question_encoder|ctx_encoder}.bert_model.*`, no projection, pooled by `pooling`.
+    /// `save` then writes a DPR folder that transformers loads as `DPRQuestionEncoder` / `DPRContextEncoder`.
+    public static func fromBert(folder: URL, kind: Kind, pooling: BertConfig.Pooling = .cls) throws -> DPREncoder {
+        let bert = try BertModel.load(from: folder)
+        var config = bert.config
+        config.pooling = pooling
+        let model = try DPREncoder(kind: kind, config: config, seed: 0, randomInit: false)
+        try model.bert.loadStateDict(Dictionary(uniqueKeysWithValues: bert.stateDict().map { ($0.name, $0.tensor) }), source: folder.path)
+        return model
+    }
+
     /// Writes `config.json` and `model.safetensors` that `transformers` loads as this DPR class.
     public func save(to folder: URL) throws {
         try HFFolder.save(self, config: config.json(modelType: "dpr", architecture: kind.architecture), to: folder)

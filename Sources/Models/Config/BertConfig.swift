@@ -20,6 +20,14 @@ public struct BertConfig: Equatable, Sendable {
     public var padTokenId = 0
     /// 0 = no projection after pooling (DPR only).
     public var projectionDim = 0
+    /// How a DPR encoder pools its last hidden state (Ragtime's config key `ragtime_pooling`).
+    public var pooling = Pooling.cls
+
+    /// `.cls` is DPR's rule (the `[CLS]` state; transformers' DPR classes, always); `.mean` averages the
+    /// states of the unmasked tokens, the rule sentence encoders such as all-MiniLM-L6-v2 were trained
+    /// with. Saved as `"ragtime_pooling": "mean"` in config.json (transformers keeps the key but pools
+    /// `[CLS]`, so only Ragtime reproduces a mean-pooled encoder); `.cls` writes no key.
+    public enum Pooling: String, Sendable, CaseIterable { case cls, mean }
 
     public init() {}
 
@@ -64,6 +72,11 @@ public struct BertConfig: Equatable, Sendable {
         layerNormEps = try r.double("layer_norm_eps", layerNormEps)
         padTokenId = try r.optionalInt("pad_token_id", padTokenId) ?? 0
         if type == "dpr" { projectionDim = try r.int("projection_dim", 0) }
+        let poolingName = try r.string("ragtime_pooling", Pooling.cls.rawValue)
+        guard let pooling = Pooling(rawValue: poolingName) else {
+            throw ModelError.config("\(source): ragtime_pooling must be \"cls\" or \"mean\", got \"\(poolingName)\"")
+        }
+        self.pooling = pooling
         try r.require("hidden_act", equals: "gelu") { try $0.string("hidden_act", "gelu") }
         try r.require("position_embedding_type", equals: "absolute") { try $0.string("position_embedding_type", "absolute") }
         try r.require("is_decoder", equals: false) { try $0.bool("is_decoder", false) }
@@ -83,6 +96,7 @@ public struct BertConfig: Equatable, Sendable {
             "pad_token_id": padTokenId, "dtype": "float32", "is_decoder": false, "add_cross_attention": false,
         ]
         if modelType == "dpr" { d["projection_dim"] = projectionDim }
+        if pooling != .cls { d["ragtime_pooling"] = pooling.rawValue }
         return d
     }
 }

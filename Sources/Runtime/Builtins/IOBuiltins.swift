@@ -5,7 +5,7 @@ import Foundation
 enum IOBuiltins {
     static var table: BuiltinTable {
         BuiltinTable(namespaces: [NamespaceTable("io", doc: "read and write text files, list folders", functions: [
-            Builtin("read_text", [Param("path")], "read_text(path) -> String: a whole UTF-8 file") { args in
+            Builtin("read_text", [Param("path")], "read_text(path) -> String: a whole UTF-8 file (gzip-compressed files, e.g. *.json.gz, are decompressed)") { args in
                 .string(try read(try args.string("path"), args.function))
             },
             Builtin("read_lines", [Param("path")], "read_lines(path) -> List of Strings without newlines") { args in
@@ -37,9 +37,10 @@ enum IOBuiltins {
     }
 
     private static func read(_ path: String, _ function: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard var data = FileManager.default.contents(atPath: path) else {
             throw RuntimeError("\(function): cannot read \(path): no such file")
         }
+        if Gzip.isGzip(data) { data = try Gzip.decompress(data, source: "\(function): \(path)") }
         guard let text = String(data: data, encoding: .utf8) else {
             throw RuntimeError("\(function): \(path) is not UTF-8 text")
         }

@@ -7,6 +7,15 @@ import Models
 /// `k.encode(ctx_encoder, batch:)` encodes the passages with a DPR context encoder handle (KB's
 /// `DPRPassageEncoder` over a snapshot of the encoder, so the live encoder's train/eval mode is untouched).
 enum KBBuiltins {
+    /// A progress reporter for long builtins, on standard error (a redrawn bar on a terminal, a line every
+    /// 10 s otherwise), so a script's standard output stays its transcript.
+    static func progressReporter(label: String, unit: String) -> ProgressReporter {
+        let stderr = FileHandle.standardError
+        return ProgressReporter(label: label, unit: unit, style: isatty(2) != 0 ? .bar(width: 30) : .lines(every: 10)) {
+            stderr.write(Data($0.utf8))
+        }
+    }
+
     static var table: BuiltinTable {
         var type = HandleType(KnowledgeBase.self, name: "KB", doc: "a knowledge base: passages, embeddings, index",
                               describe: { describe($0 as! KnowledgeBase) })  // swiftlint:disable:this force_cast
@@ -19,17 +28,23 @@ enum KBBuiltins {
                 }
                 return .dict(DictRef([("id", .int(i)), ("title", .string(kb.passages[i].title)), ("text", .string(kb.passages[i].text))]))
             },
-            Builtin("encode", [Param("ctx_encoder"), Param("batch", default: .int(16))],
-                    "encode(ctx_encoder, batch: 16): embed every passage as a (title, text) pair with a DPR context encoder that has a tokenizer (eval mode, no gradient); drops any index") { args in
+            Builtin("encode", [Param("ctx_encoder"), Param("batch", default: .int(16)), Param("max_length", default: .null),
+                               Param("progress", default: .bool(true))],
+                    "encode(ctx_encoder, batch: 16, max_length: nil, progress: true): embed every passage as a (title, text) pair with a DPR context encoder that has a tokenizer (eval mode, no gradient; pairs truncated to max_length tokens, default the tokenizer's model_max_length); progress with rate and ETA on standard error; drops any index") { args in
                 let kb = try args.receiver(as: KnowledgeBase.self)
                 let box = try args.handle("ctx_encoder", as: EncoderBox.self, typeName: "DPREncoder")
                 let tok = try box.requireTokenizer(args.function)
                 let batch = try args.int("batch")
                 guard batch > 0 else { throw RuntimeError("\(args.function): batch must be positive, got \(batch)") }
+                let maxLength = try args.optionalInt("max_length")
+                if let maxLength, !(2...box.encoder.config.maxPositionEmbeddings).contains(maxLength) {
+                    throw RuntimeError("\(args.function): max_length must be in 2...\(box.encoder.config.maxPositionEmbeddings) (the encoder's max_position_embeddings), got \(maxLength)")
+                }
+                let progress = try args.bool("progress") ? progressReporter(label: "encoding KB", unit: "passages") : nil
                 let interpreter = args.interpreter
                 do {
-                    let encoder = try DPRPassageEncoder(encoder: DPRPassageEncoder.snapshot(of: box.encoder), tokenizer: tok)
-                    try kb.encode(with: encoder, batchSize: batch, isCancelled: { interpreter.interruptCheck() })
+                    let encoder = try DPRPassageEncoder(encoder: DPRPassageEncoder.snapshot(of: box.encoder), tokenizer: tok, maxLength: maxLength)
+                    try kb.encode(with: encoder, batchSize: batch, progress: progress, isCancelled: { interpreter.interruptCheck() })
                 } catch KBError.cancelled {
                     throw RuntimeError.interrupted(at: nil)
                 } catch {
@@ -59,6 +74,13 @@ enum KBBuiltins {
                     try KnowledgeBase.fromRaw(URL(fileURLWithPath: path), format: .csv, wordsPerPassage: words,
                                               skipMalformed: skip, log: { out.write($0 + "\n") })
                 })
+            },
+            Builtin("split_text", [Param("text"), Param("words", default: .int(100))],
+                    "split_text(text, words: 100) -> List of Strings: the passages kb.from_csv cuts from one document's text (split on single spaces, every `words` words joined and stripped)") { args in
+                let words = try args.int("words")
+                guard words > 0 else { throw RuntimeError("\(args.function): words must be positive, got \(words)") }
+                let passages = PassageSplitter.split([RawDocument(title: nil, text: try args.string("text"))], wordsPerPassage: words)
+                return .list(passages.map { .string($0.text) })
             },
             Builtin("load", [Param("path")], "load(path) -> KB: a KB folder written by save") { args in
                 .handle(try wrap(args.function) { try KnowledgeBase.load(from: URL(fileURLWithPath: try args.string("path"))) })

@@ -22,6 +22,10 @@ enum ModelBuiltins {
         BuiltinTable(namespaces: [
             NamespaceTable("dpr", doc: "DPR question and context encoders (BERT)", functions: [
                 initEncoder("init_question_encoder", .question), initEncoder("init_ctx_encoder", .context),
+                Builtin("from_bert", [Param("path"), Param("kind"), Param("pooling", default: .string("cls")), tokenizerParam],
+                        "from_bert(path, kind: \"question\" or \"context\", pooling: \"cls\", tokenizer: nil) -> DPREncoder: a BERT folder (model_type bert, e.g. all-MiniLM-L6-v2) as a DPR encoder with the same weights; pooling \"cls\" (DPR) or \"mean\" (masked mean of the last states, recorded in the saved config as ragtime_pooling); the tokenizer is the argument, else the folder's") { args in
+                    try fromBert(args)
+                },
             ]),
             NamespaceTable("bart", doc: "BART generators (BartForConditionalGeneration)", functions: [
                 Builtin("init", [Param("config"), Param("seed", default: .int(0)), tokenizerParam],
@@ -52,6 +56,24 @@ enum ModelBuiltins {
                 let config = try BertConfig(json: json, source: "config Dict")
                 return .handle(try EncoderBox(try DPREncoder(kind: kind, config: config, seed: seed), tokenizer: try ModelSupport.tokenizerArg(args)))
             }
+        }
+    }
+
+    private static func fromBert(_ args: CallArgs) throws -> Value {
+        let folder = URL(fileURLWithPath: try args.string("path"))
+        let kindName = try args.string("kind"), poolingName = try args.string("pooling")
+        guard let kind = DPREncoder.Kind(rawValue: kindName) else {
+            throw RuntimeError("\(args.function): kind must be \"question\" or \"context\", got \"\(kindName)\"")
+        }
+        guard let pooling = BertConfig.Pooling(rawValue: poolingName) else {
+            throw RuntimeError("\(args.function): pooling must be \"cls\" or \"mean\", got \"\(poolingName)\"")
+        }
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
+            throw RuntimeError("\(args.function): \(folder.path) has no config.json")
+        }
+        return try KBBuiltins.wrap(args.function) {
+            let tokenizer = try ModelSupport.tokenizerArg(args) ?? ModelSupport.folderTokenizer(folder)
+            return .handle(try EncoderBox(try DPREncoder.fromBert(folder: folder, kind: kind, pooling: pooling), tokenizer: tokenizer))
         }
     }
 

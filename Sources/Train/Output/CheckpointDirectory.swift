@@ -23,6 +23,25 @@ public struct CheckpointDirectory: Sendable {
     public var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.json") }
     public var plotURL: URL { outputDirectory.appendingPathComponent("curves.svg") }
 
+    /// Before a fresh (not resumed) run: the files of an earlier run here (`checkpoint*`, `.tmp-checkpoint*`,
+    /// `dpr_ctx_checkpoint/`, `metrics.json`, `curves.svg`; nothing else) are refused with an error naming
+    /// them, or removed with `overwrite`.
+    public func clearEarlierRun(overwrite: Bool) throws {
+        let fm = FileManager.default
+        let names = ((try? fm.contentsOfDirectory(atPath: outputDirectory.path)) ?? []).filter {
+            $0.hasPrefix("checkpoint") || $0.hasPrefix(".tmp-checkpoint") || ["dpr_ctx_checkpoint", "metrics.json", "curves.svg"].contains($0)
+        }.sorted()
+        guard !names.isEmpty else { return }
+        guard overwrite else {
+            throw TrainError.config("\(outputDirectory.path) holds an earlier run (\(names.prefix(4).joined(separator: ", "))\(names.count > 4 ? ", …" : "")): pass resume to continue it, overwrite_output to replace it, or choose another output directory")
+        }
+        for n in names {
+            do { try fm.removeItem(at: outputDirectory.appendingPathComponent(n)) } catch {
+                throw TrainError.io("cannot remove \(outputDirectory.appendingPathComponent(n).path): \(error.localizedDescription)")
+            }
+        }
+    }
+
     /// Writes checkpoint `step`: `model(folder)`, then `trainerState(folder/trainer_state)`, and if given
     /// `contextEncoder(ctxFolder)`; an existing checkpoint with that number is replaced.
     public func write(step: Int, model: (URL) throws -> Void, contextEncoder: ((URL) throws -> Void)? = nil,

@@ -44,12 +44,19 @@ public enum RagEvaluation {
     public static func evaluate(_ model: RagForGeneration, data: URL, split: String,
                                 options: RagFineTuneOptions = RagFineTuneOptions(), answers: URL? = nil,
                                 gold: URL? = nil) throws -> MetricsRecord {
+        try evaluateWithPredictions(model, data: data, split: split, options: options, answers: answers, gold: gold).record
+    }
+
+    /// `evaluate`, keeping the decoded predictions and targets in file order (for per-question scores).
+    public static func evaluateWithPredictions(_ model: RagForGeneration, data: URL, split: String,
+                                               options: RagFineTuneOptions = RagFineTuneOptions(), answers: URL? = nil,
+                                               gold: URL? = nil) throws -> Result {
         let targetLength = split == "test" ? options.testMaxTargetLength : options.valMaxTargetLength
         let limit = split == "test" ? options.nTest : split == "val" ? options.nVal : -1
         let loader = try loader(model, data: data, split: split, options: options, targetLength: targetLength, limit: limit)
         let settings = try settings(data: data, split: split, options: options, maxLength: targetLength, count: loader.examples.count,
                                     answers: answers, gold: gold)
-        return try run(model, loader: loader, settings: settings).record
+        return try run(model, loader: loader, settings: settings)
     }
 
     static func loader(_ model: RagForGeneration, data: URL, split: String, options: RagFineTuneOptions,

@@ -114,7 +114,7 @@ public final class RagFineTune {
             try resume(from: n)
         } else {
             if options.resume { log?("resume: no complete checkpoint in \(output.outputDirectory.path); starting fresh") }
-            if !options.resume { try clearOutput() }
+            if !options.resume { try output.clearEarlierRun(overwrite: options.overwriteOutput) }
             for (i, g) in trainer.generators.enumerated() { g.generator.state = RNG(seed: options.seed &+ UInt64(i)).state }
         }
         model.train()
@@ -140,23 +140,6 @@ public final class RagFineTune {
             summary.test = test
         }
         return summary
-    }
-
-    /// The previous run's files in the output directory: refused, or removed with `overwriteOutput`.
-    func clearOutput() throws {
-        let fm = FileManager.default
-        let names = ((try? fm.contentsOfDirectory(atPath: output.outputDirectory.path)) ?? []).filter {
-            $0.hasPrefix("checkpoint") || $0.hasPrefix(".tmp-checkpoint") || ["dpr_ctx_checkpoint", "metrics.json", "curves.svg"].contains($0)
-        }.sorted()
-        guard !names.isEmpty else { return }
-        guard options.overwriteOutput else {
-            throw TrainError.config("\(output.outputDirectory.path) holds an earlier run (\(names.prefix(4).joined(separator: ", "))\(names.count > 4 ? ", …" : "")): pass resume to continue it, overwrite_output to replace it, or choose another output directory")
-        }
-        for n in names {
-            do { try fm.removeItem(at: output.outputDirectory.appendingPathComponent(n)) } catch {
-                throw TrainError.io("cannot remove \(output.outputDirectory.appendingPathComponent(n).path): \(error.localizedDescription)")
-            }
-        }
     }
 
     /// Model (+ ctx encoder) weights, the checkpoint's KB, optimizer, schedule, RNG states and position.

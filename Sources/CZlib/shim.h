@@ -1,0 +1,2 @@
+// The zlib C boundary (gzip-compressed inputs such as the SQuAD explorer JSON files).
+#include <zlib.h>
