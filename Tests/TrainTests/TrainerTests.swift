@@ -193,7 +193,7 @@ final class TrainerTests: XCTestCase {
         var messages: [String] = []
         t.log = { messages.append($0) }
         _ = try t.fit(batch: TinyMLP.batch) { b in Thread.sleep(forTimeInterval: 0.01); return try m.loss(b) }
-        t.finishRefresh()
+        try t.finishRefresh()
         XCTAssertFalse(r.isBusy)
         XCTAssertGreaterThanOrEqual(t.state.refreshLog.count, 1)   // timing-dependent beyond the first (trigger rule: testRefreshTriggerRule)
         XCTAssertEqual(installed.count, t.state.refreshLog.count)

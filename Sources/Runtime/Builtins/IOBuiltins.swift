@@ -30,6 +30,18 @@ enum IOBuiltins {
                 }
                 return .list(names.sorted().map { .string($0) })
             },
+            Builtin("mkdir", [Param("path")], "mkdir(path): create a folder and any missing parents (nothing when it exists)") { args in
+                let path = try args.string("path")
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                    guard isDirectory.boolValue else { throw RuntimeError("\(args.function): \(path) exists and is not a folder") }
+                    return .null
+                }
+                do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+                    throw RuntimeError("\(args.function): cannot create \(path): \(error.localizedDescription)")
+                }
+                return .null
+            },
             Builtin("exists", [Param("path")], "exists(path) -> Bool: a file or folder is there") { args in
                 .bool(FileManager.default.fileExists(atPath: try args.string("path")))
             },

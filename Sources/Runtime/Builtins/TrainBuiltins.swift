@@ -34,6 +34,7 @@ enum TrainBuiltins {
         Param("val_check_interval", default: .null), Param("do_predict", default: .bool(false)),
         Param("num_beams", default: .null), Param("resume", default: .bool(false)), Param("overwrite_output", default: .bool(false)),
         Param("log", default: .bool(true)), Param("progress_every", default: .int(1)),
+        Param("on_refresh", default: .null),
     ] }
 
     /// The option values of a call: the named arguments, with the entries of `options:` (same names)
@@ -164,7 +165,7 @@ enum TrainBuiltins {
                 return out
             },
             seq2seqBuiltin,
-        ])])
+        ] + metricsBuiltins)])
     }
 
     static func finetune(_ args: CallArgs) throws -> Value {
@@ -181,6 +182,15 @@ enum TrainBuiltins {
             ft.progress = { stderr.write(Data(($0 + "\n").utf8)) }
         }
         ft.refresher?.onInstall = { box.setKnowledgeBase($0) }
+        let callback = try Options(args, names: finetuneParams.map(\.name)).values["on_refresh"] ?? .null
+        if case .null = callback {} else {
+            // A script function called as f(record) after each end-to-end refresh, on the training thread
+            // at a step boundary, with r's KB already the new one (e.g. to measure retrieval then).
+            ft.trainer.onRefresh = { r in
+                _ = try args.call(callback, [.dict(DictRef([("start_step", .int(r.startStep)), ("end_step", .int(r.endStep)),
+                                                            ("seconds", .float(r.seconds)), ("error", r.error.map { .string($0) } ?? .null)]))])
+            }
+        }
         let interpreter = args.interpreter
         ft.shouldStop = { interpreter.interruptCheck() }
         let s = try KBBuiltins.wrap(args.function) { try ft.run() }

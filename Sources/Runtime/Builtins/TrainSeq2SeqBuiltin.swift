@@ -20,6 +20,9 @@ extension TrainBuiltins {
         let box = try ModelBuiltins.bartBox(args.value("g"))
         let tokenizer = try box.requireTokenizer(args.function)
         let (o, verbose) = try options(args)
+        if case .null = try Options(args, names: finetuneParams.map(\.name)).values["on_refresh"] ?? .null {} else {
+            throw RuntimeError("\(args.function): on_refresh does not apply: a generator fine-tune has no KB refreshes")
+        }
         let data = URL(fileURLWithPath: try args.string("data")), output = URL(fileURLWithPath: try args.string("output"))
         let ft = try KBBuiltins.wrap(args.function) {
             try BartFineTune(model: box.model, tokenizer: tokenizer, data: data, output: output, options: o)

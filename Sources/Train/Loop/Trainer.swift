@@ -37,6 +37,9 @@ public final class Trainer {
     /// Called with grad recording off; switching the model to eval mode and back is the closure's job.
     public var validate: ((ValidationContext) throws -> MetricsRecord)?
     public var refresh: RefreshDriver?
+    /// Called on the training thread after each refresh ended (installed or failed), at a step boundary
+    /// (e.g. to measure retrieval with the new KB); an error ends training with that error.
+    public var onRefresh: ((RefreshRecord) throws -> Void)?
     public var progress: TrainingProgress?
     /// Messages other than the progress line (refresh records, checkpoints).
     public var log: ((String) -> Void)?
@@ -74,7 +77,7 @@ public final class Trainer {
             while state.batch < batchesPerEpoch {
                 if acc.pending == 0, cancellation.isCancelled { cancelled = true; break loop }
                 if let refresh {
-                    if let r = refresh.poll(step: state.step) { record(r) }
+                    if let r = refresh.poll(step: state.step) { try record(r) }
                     if let f = options.indexingFrequency, state.batch != 0, state.batch % f == 0, refresh.trigger(step: state.step) {
                         log?("KB refresh started at step \(state.step)")
                     }
@@ -117,15 +120,16 @@ public final class Trainer {
     }
 
     /// Waits for a running KB refresh and installs it (e.g. before the final evaluation), logging its record.
-    public func finishRefresh() {
+    public func finishRefresh() throws {
         guard let refresh else { return }
         refresh.waitForCompletion()
-        if let r = refresh.poll(step: state.step) { record(r) }
+        if let r = refresh.poll(step: state.step) { try record(r) }
     }
 
-    private func record(_ r: RefreshRecord) {
+    private func record(_ r: RefreshRecord) throws {
         state.refreshLog.append(r)
         log?(r.summary)
+        try onRefresh?(r)
     }
 
     /// Validation + metrics.json + checkpoint + curves at the current step.

@@ -130,7 +130,7 @@ public final class RagFineTune {
             guard let loss = out.loss else { throw TrainError.data("the RAG forward returned no loss") }
             return loss
         }
-        trainer.finishRefresh()
+        try trainer.finishRefresh()
         var summary = Summary(steps: fit.steps, cancelled: fit.cancelled, lastLoss: fit.lastLoss, refreshes: trainer.state.refreshLog,
                               validation: trainer.state.metrics.records["val"]?.last, test: nil)
         if !fit.cancelled, options.doPredict {
