@@ -18,6 +18,10 @@ public final class ProgressReporter {
     public let label: String
     public let unit: String
     public let style: Style
+    /// Nothing is written until the job has run this many seconds (then as usual, and the final line);
+    /// a job that ends sooner stays silent. 0 = report from the start.
+    public var quietFor: Double = 0
+    private var spoke = false
     private let sink: (String) -> Void
     private let clock: () -> Double
     private var total = 0
@@ -39,6 +43,7 @@ public final class ProgressReporter {
     public func start(total: Int) {
         self.total = total
         done = 0
+        spoke = false
         startTime = clock()
         lastEmit = -Double.infinity
     }
@@ -46,6 +51,8 @@ public final class ProgressReporter {
     public func advance(by n: Int) {
         done += n
         let now = clock()
+        guard now - startTime >= quietFor else { return }
+        spoke = true
         switch style {
         case .bar:
             if now - lastEmit >= 0.1 { lastEmit = now; sink("\r" + barText(now: now)) }
@@ -56,6 +63,7 @@ public final class ProgressReporter {
 
     public func finish() {
         let now = clock()
+        guard spoke || now - startTime >= quietFor else { return }
         switch style {
         case .bar: sink("\r" + barText(now: now) + "\n")
         case .lines: sink(lineText(now: now) + "\n")

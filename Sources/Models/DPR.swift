@@ -53,22 +53,27 @@ public final class DPREncoder: Module {
                                tokenTypeIds: IntTensor? = nil) throws -> (lastHiddenState: Tensor, pooled: Tensor) {
         let mask = try attentionMask ?? paddingMask(inputIds)
         let h = try bert(inputIds: inputIds, attentionMask: mask, tokenTypeIds: tokenTypeIds)
-        var pooled = config.pooling == .mean ? try Self.meanPooled(h, mask: mask)
+        var pooled = config.pooling != .cls ? try Self.meanPooled(h, mask: mask, normalized: config.pooling == .meanNormalized)
             : try h.slice(dim: 1, start: 0, end: 1).reshaped([h.shape[0], h.shape[2]])
         if let projection { pooled = try projection(pooled) }
         return (h, pooled)
     }
 
     /// `sum_t(h[b, t] · mask[b, t]) / max(1, sum_t mask[b, t])`: `h [B, L, d]`, `mask [B, L]` -> `[B, d]`
-    /// (sentence-transformers' mean pooling; a row without tokens gives zeros, as its clamped division does).
-    static func meanPooled(_ h: Tensor, mask: IntTensor) throws -> Tensor {
+    /// (sentence-transformers' mean pooling; a row without tokens gives zeros, as its clamped division does);
+    /// with `normalized` each row divided by `max(‖row‖₂, 1e-12)` (its Normalize module, torch's F.normalize).
+    static func meanPooled(_ h: Tensor, mask: IntTensor, normalized: Bool = false) throws -> Tensor {
         let b = h.shape[0], l = h.shape[1]
         guard mask.shape == [b, l] else { throw ModelError.input("mean pooling: mask \(mask.shape) for states \(h.shape)") }
         let weights = try Tensor(shape: [b, l, 1], scalars: mask.scalars.map { $0 != 0 ? 1 : 0 })
         let counts = try Tensor(shape: [b, 1], scalars: (0..<b).map { r in
             Float(max(1, mask.scalars[(r * l)..<((r + 1) * l)].filter { $0 != 0 }.count))
         })
-        return try (h * weights).sum(dims: [1]) / counts
+        let mean = try (h * weights).sum(dims: [1]) / counts
+        guard normalized else { return mean }
+        let norms = try (mean * mean).sum(dims: [1], keepDim: true).sqrt()
+        let floor = try Tensor(shape: [b, 1], scalars: norms.scalars.map { $0 < 1e-12 ? 1e-12 - $0 : 0 })
+        return try mean / (norms + floor)
     }
 
     /// The pooled output alone, `[B, outputDim]`: equal to `self(...).pooled` (within float rounding),
@@ -76,11 +81,11 @@ public final class DPREncoder: Module {
     /// output and feed-forward work. Retrieval, KB encoding and RAG's re-encoding use this.
     public func pooled(inputIds: IntTensor, attentionMask: IntTensor? = nil, tokenTypeIds: IntTensor? = nil) throws -> Tensor {
         let mask = try attentionMask ?? paddingMask(inputIds)
-        if config.pooling == .mean {
+        if config.pooling != .cls {
             // Masked columns add nothing to the mean and (all-padding tail) change no other state.
             let t = try TrailingPadding.trimmed([inputIds, mask] + (tokenTypeIds.map { [$0] } ?? []), mask: mask)
             let h = try bert(inputIds: t[0], attentionMask: t[1], tokenTypeIds: t.count > 2 ? t[2] : nil)
-            let pooled = try Self.meanPooled(h, mask: t[1])
+            let pooled = try Self.meanPooled(h, mask: t[1], normalized: config.pooling == .meanNormalized)
             return try projection.map { try $0(pooled) } ?? pooled
         }
         let cls = try bert(inputIds: inputIds, attentionMask: mask, tokenTypeIds: tokenTypeIds, clsOnly: true)

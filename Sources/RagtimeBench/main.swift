@@ -1,6 +1,6 @@
 // RagtimeBench: release-build benchmarks that print their figures (not tests).
 //   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, index-search,
-//                                                    models, rag, train (default: all)
+//                                                    models, kb-encode, rag, train (default: all)
 // Each suite lives in its own file (<Suite>Benchmarks.swift) and prints a table of medians.
 import Foundation
 import Tensor
@@ -14,11 +14,12 @@ let suites: [(name: String, run: () throws -> Void)] = [
     ("index", runIndexBenchmarks),
     ("index-search", runIndexSearchBenchmarks),
     ("models", runModelsBenchmarks),
+    ("kb-encode", runKBEncodeBenchmarks),
     ("rag", runRAGBenchmarks),
     ("train", runTrainBenchmarks),
 ]
 
-/// `RAGTIME_BENCH_CASES=tiny,MiniLM` limits suites that honour it (tensor layers, models, rag, train) to cases whose name
+/// `RAGTIME_BENCH_CASES=tiny,MiniLM` limits suites that honour it (tensor layers, models, kb-encode, rag, train) to cases whose name
 /// starts with one of the given prefixes (case-insensitive); unset = all cases.
 func benchCaseSelected(_ name: String) -> Bool {
     guard let list = ProcessInfo.processInfo.environment["RAGTIME_BENCH_CASES"], !list.isEmpty else { return true }

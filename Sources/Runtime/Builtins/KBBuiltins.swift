@@ -8,12 +8,14 @@ import Models
 /// `DPRPassageEncoder` over a snapshot of the encoder, so the live encoder's train/eval mode is untouched).
 enum KBBuiltins {
     /// A progress reporter for long builtins, on standard error (a redrawn bar on a terminal, a line every
-    /// 10 s otherwise), so a script's standard output stays its transcript.
+    /// 10 s otherwise), so a script's standard output stays its transcript. Jobs shorter than 2 s print nothing.
     static func progressReporter(label: String, unit: String) -> ProgressReporter {
         let stderr = FileHandle.standardError
-        return ProgressReporter(label: label, unit: unit, style: isatty(2) != 0 ? .bar(width: 30) : .lines(every: 10)) {
+        let p = ProgressReporter(label: label, unit: unit, style: isatty(2) != 0 ? .bar(width: 30) : .lines(every: 10)) {
             stderr.write(Data($0.utf8))
         }
+        p.quietFor = 2
+        return p
     }
 
     static var table: BuiltinTable {
@@ -30,7 +32,7 @@ enum KBBuiltins {
             },
             Builtin("encode", [Param("ctx_encoder"), Param("batch", default: .int(16)), Param("max_length", default: .null),
                                Param("progress", default: .bool(true))],
-                    "encode(ctx_encoder, batch: 16, max_length: nil, progress: true): embed every passage as a (title, text) pair with a DPR context encoder that has a tokenizer (eval mode, no gradient; pairs truncated to max_length tokens, default the tokenizer's model_max_length); progress with rate and ETA on standard error; drops any index") { args in
+                    "encode(ctx_encoder, batch: 16, max_length: nil, progress: true): embed every passage as a (title, text) pair with a DPR context encoder that has a tokenizer (eval mode, no gradient; pairs truncated to max_length tokens, default the tokenizer's model_max_length); progress with rate and ETA on standard error once it runs longer than 2 s; drops any index") { args in
                 let kb = try args.receiver(as: KnowledgeBase.self)
                 let box = try args.handle("ctx_encoder", as: EncoderBox.self, typeName: "DPREncoder")
                 let tok = try box.requireTokenizer(args.function)

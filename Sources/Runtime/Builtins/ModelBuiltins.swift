@@ -23,7 +23,7 @@ enum ModelBuiltins {
             NamespaceTable("dpr", doc: "DPR question and context encoders (BERT)", functions: [
                 initEncoder("init_question_encoder", .question), initEncoder("init_ctx_encoder", .context),
                 Builtin("from_bert", [Param("path"), Param("kind"), Param("pooling", default: .string("cls")), tokenizerParam],
-                        "from_bert(path, kind: \"question\" or \"context\", pooling: \"cls\", tokenizer: nil) -> DPREncoder: a BERT folder (model_type bert, e.g. all-MiniLM-L6-v2) as a DPR encoder with the same weights; pooling \"cls\" (DPR) or \"mean\" (masked mean of the last states, recorded in the saved config as ragtime_pooling); the tokenizer is the argument, else the folder's") { args in
+                        "from_bert(path, kind: \"question\" or \"context\", pooling: \"cls\", tokenizer: nil) -> DPREncoder: a BERT folder (model_type bert, e.g. all-MiniLM-L6-v2) as a DPR encoder with the same weights; pooling \"cls\" (DPR), \"mean\" (masked mean of the last states) or \"mean_normalized\" (that mean at unit length, as sentence-transformers' all-MiniLM-L6-v2), recorded in the saved config as ragtime_pooling; the tokenizer is the argument, else the folder's") { args in
                     try fromBert(args)
                 },
             ]),
@@ -66,7 +66,7 @@ enum ModelBuiltins {
             throw RuntimeError("\(args.function): kind must be \"question\" or \"context\", got \"\(kindName)\"")
         }
         guard let pooling = BertConfig.Pooling(rawValue: poolingName) else {
-            throw RuntimeError("\(args.function): pooling must be \"cls\" or \"mean\", got \"\(poolingName)\"")
+            throw RuntimeError("\(args.function): pooling must be \"cls\", \"mean\" or \"mean_normalized\", got \"\(poolingName)\"")
         }
         guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
             throw RuntimeError("\(args.function): \(folder.path) has no config.json")

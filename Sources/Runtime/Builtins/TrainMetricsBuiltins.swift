@@ -67,7 +67,7 @@ extension TrainBuiltins {
                             switch v {
                             case .int(let n): return Double(n)
                             case .float(let x) where x.isFinite: return x
-                            default: throw RuntimeError("\(args.function): panels[\(i)].series[\(j)] holds \(v), not a finite number")
+                            default: throw RuntimeError("\(args.function): panels[\(i)].series[\(j)] holds \(args.interpreter.display(v)), not a finite number")
                             }
                         }
                         return SVGPlot.Series(name: name, points: try zip(xs.items, ys.items).map { (x: try number($0), y: try number($1)) })
@@ -105,7 +105,7 @@ extension TrainBuiltins {
                 guard case .list(let ids) = v else { throw RuntimeError("\(args.function): gold[\(i)] must be a List of passage ids") }
                 return Set(try ids.items.map { id -> Int in
                     guard case .int(let n) = id, (0..<knowledge.count).contains(n) else {
-                        throw RuntimeError("\(args.function): gold[\(i)] holds \(id), not a passage id in 0..<\(knowledge.count)")
+                        throw RuntimeError("\(args.function): gold[\(i)] holds \(args.interpreter.display(id)), not a passage id in 0..<\(knowledge.count)")
                     }
                     return n
                 })
@@ -113,7 +113,7 @@ extension TrainBuiltins {
             guard gold!.count == questions.count else { throw RuntimeError("\(args.function): \(questions.count) questions but \(gold!.count) gold lists") }
         }
         let ks = try args.list("ks").map { v -> Int in
-            guard case .int(let k) = v, k >= 1 else { throw RuntimeError("\(args.function): ks must be positive Ints, got \(v)") }
+            guard case .int(let k) = v, k >= 1 else { throw RuntimeError("\(args.function): ks must be positive Ints, got \(args.interpreter.display(v))") }
             return k
         }
         let goldK = try args.int("gold_k"), batch = try args.int("batch")
