@@ -8,6 +8,7 @@ ctx tokenization are transformers' own code). Median of N runs after one warm-up
     /work/venv/bin/python scripts/bench/rag_bench.py [threads] [case-prefix ...]   # e.g. 2 tiny
 """
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -105,13 +106,19 @@ def main():
             model.zero_grad(set_to_none=True)
             return out.loss.item()
 
+        med, loss, _ = timed(step, reps)
+        print(f"{name:33s} {med:12.3f} {loss:14.3f}")
+
+
+def timed(step, reps):
+    """One warm-up call, then `reps` timed calls: (median seconds, last loss, peak RSS MB)."""
+    loss = step()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
         loss = step()
-        times = []
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            loss = step()
-            times.append(time.perf_counter() - t0)
-        print(f"{name:33s} {sorted(times)[len(times) // 2]:12.3f} {loss:14.3f}")
+        times.append(time.perf_counter() - t0)
+    return sorted(times)[len(times) // 2], loss, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

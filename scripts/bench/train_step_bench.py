@@ -15,10 +15,8 @@ RAGTIME_BENCH_DTYPES=float32 (or bfloat16) runs one dtype only.
     /work/venv/bin/python scripts/bench/train_step_bench.py 2 squad                      # both SQuAD arms
 """
 import os
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +31,7 @@ SQUAD_HEADER = ("case" + " " * 49 + "dtype    update s (median)  updates/s      
 
 def run_size(threads, size):
     import torch
-    from rag_bench import build  # noqa: E402 (the shared setup)
+    from rag_bench import build, timed  # noqa: E402 (the shared setup and timing)
 
     torch.set_num_threads(threads)
     name, reps = size[0], size[-1]
@@ -48,19 +46,14 @@ def run_size(threads, size):
         opt.zero_grad(set_to_none=True)
         return out.loss.item()
 
-    loss = step()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        loss = step()
-        times.append(time.perf_counter() - t0)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{name:34s} {sorted(times)[len(times) // 2]:12.3f} {loss:12.3f} {peak_mb:12.0f}", flush=True)
+    med, loss, peak_mb = timed(step, reps)
+    print(f"{name:34s} {med:12.3f} {loss:12.3f} {peak_mb:12.0f}", flush=True)
 
 
 def run_squad(threads, case, dtype):
     import torch
     import squad_bench_data as data
+    from rag_bench import timed  # noqa: E402 (the shared timing)
 
     torch.set_num_threads(threads)
     name, end2end = case
@@ -85,14 +78,7 @@ def run_squad(threads, case, dtype):
         return out.loss.item()
 
     reps = data.reps(5)
-    loss = step()
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        loss = step()
-        times.append(time.perf_counter() - t0)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    med = sorted(times)[len(times) // 2]
+    med, loss, peak_mb = timed(step, reps)
     label = "float32" if not autocast else "bf16 ac"
     print(f"{name:52s} {label:8s} {med:12.3f} {1 / med:12.3f} {loss:10.3f} {peak_mb:12.0f}", flush=True)
     gen_shape, gen_lengths = shapes["generator"]

@@ -194,13 +194,7 @@ enum TrainBuiltins {
         let interpreter = args.interpreter
         ft.shouldStop = { interpreter.interruptCheck() }
         let s = try KBBuiltins.wrap(args.function) { try ft.run() }
-        if s.cancelled {
-            // Ctrl-C: the statement ends as interrupted (exit 130 in batch); the model keeps its trained weights.
-            let last = ft.output.latestStep().map { "checkpoint\($0)" } ?? "none yet"
-            var error = RuntimeError("\(args.function): interrupted at step \(s.steps) (last checkpoint: \(last)); the model keeps its weights, resume: true continues from the checkpoint")
-            error.kind = .interrupted
-            throw error
-        }
+        if s.cancelled { throw interrupted(args, steps: s.steps, output: ft.output) }
         let refreshes: [Value] = s.refreshes.map { r in
             .dict(DictRef([("start_step", .int(r.startStep)), ("end_step", .int(r.endStep)), ("seconds", .float(r.seconds)),
                            ("error", r.error.map { .string($0) } ?? .null)]))
@@ -227,6 +221,15 @@ enum TrainBuiltins {
                 return .handle(try r.refreshNow())
             }
         }
+    }
+
+    /// Ctrl-C during training: the statement ends as interrupted (exit 130 in batch), naming the checkpoint
+    /// to resume from; the model keeps its trained weights.
+    static func interrupted(_ args: CallArgs, steps: Int, output: CheckpointDirectory) -> RuntimeError {
+        let last = output.latestStep().map { "checkpoint\($0)" } ?? "none yet"
+        var error = RuntimeError("\(args.function): interrupted at step \(steps) (last checkpoint: \(last)); the model keeps its weights, resume: true continues from the checkpoint")
+        error.kind = .interrupted
+        return error
     }
 
     static func dict(_ r: MetricsRecord) -> Value {

@@ -40,12 +40,7 @@ extension TrainBuiltins {
         let interpreter = args.interpreter
         ft.shouldStop = { interpreter.interruptCheck() }
         let s = try KBBuiltins.wrap(args.function) { try ft.run() }
-        if s.cancelled {
-            let last = ft.output.latestStep().map { "checkpoint\($0)" } ?? "none yet"
-            var error = RuntimeError("\(args.function): interrupted at step \(s.steps) (last checkpoint: \(last)); the model keeps its weights, resume: true continues from the checkpoint")
-            error.kind = .interrupted
-            throw error
-        }
+        if s.cancelled { throw interrupted(args, steps: s.steps, output: ft.output) }
         return .dict(DictRef([
             ("steps", .int(s.steps)), ("updates_per_epoch", .int(ft.updatesPerEpoch)), ("cancelled", .bool(s.cancelled)),
             ("last_loss", s.lastLoss.map { .float($0) } ?? .null),

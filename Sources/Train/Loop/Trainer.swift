@@ -120,6 +120,31 @@ public final class Trainer {
     }
 
     /// Waits for a running KB refresh and installs it (e.g. before the final evaluation), logging its record.
+    /// A trainer for a run over `datasetSize` examples in `batchesPerEpoch` micro-batches of `batchSize`
+    /// (`TrainerOptions.planned`), with the run's updates per epoch and in all (for progress lines).
+    public static func planned(parameters: [(name: String, tensor: Tensor)], options: TrainerOptions, datasetSize: Int, batchSize: Int,
+                               batchesPerEpoch: Int, generators: [(name: String, generator: RNG)],
+                               output: CheckpointDirectory?) throws -> (trainer: Trainer, updatesPerEpoch: Int, totalUpdates: Int) {
+        let plan = options.planned(datasetSize: datasetSize, batchSize: batchSize, batchesPerEpoch: batchesPerEpoch)
+        let trainer = try Trainer(parameters: parameters, options: plan.options, batchesPerEpoch: batchesPerEpoch,
+                                  generators: generators, output: output)
+        return (trainer, plan.updatesPerEpoch, plan.totalUpdates)
+    }
+
+    /// A fresh (not resumed) run: an earlier run's files in the output folder are refused or removed
+    /// (`overwrite`) unless a resume was asked for and found no checkpoint (then only a note is logged), and
+    /// every dropout generator is seeded from `seed` (generator i from `seed + i`).
+    public func startFresh(seed: UInt64, resumeRequested: Bool, overwrite: Bool) throws {
+        if let output {
+            if resumeRequested {
+                log?("resume: no complete checkpoint in \(output.outputDirectory.path); starting fresh")
+            } else {
+                try output.clearEarlierRun(overwrite: overwrite)
+            }
+        }
+        for (i, g) in generators.enumerated() { g.generator.state = RNG(seed: seed &+ UInt64(i)).state }
+    }
+
     public func finishRefresh() throws {
         guard let refresh else { return }
         refresh.waitForCompletion()

@@ -36,6 +36,19 @@ public struct TrainerOptions: Codable, Equatable, Sendable {
         Double(datasetSize) / Double(batchSize * accumulation * max(1, gpus)) * Double(epochs)
     }
 
+    /// These options for a run over `datasetSize` examples in `batchesPerEpoch` micro-batches of `batchSize`:
+    /// the schedule's N filled in with the seed's total when it is 0, the optimizer updates of one epoch
+    /// (an epoch's last partial accumulation flushes) and of the whole run (capped by `maxSteps`).
+    public func planned(datasetSize: Int, batchSize: Int, batchesPerEpoch: Int) -> (options: TrainerOptions, updatesPerEpoch: Int, totalUpdates: Int) {
+        var t = self
+        if t.totalSteps == 0 {
+            t.totalSteps = Self.seedTotalSteps(datasetSize: datasetSize, batchSize: batchSize, accumulation: t.gradientAccumulationSteps,
+                                               epochs: t.maxEpochs)
+        }
+        let k = t.gradientAccumulationSteps, perEpoch = (batchesPerEpoch + k - 1) / k
+        return (t, perEpoch, min(t.maxSteps ?? Int.max, perEpoch * t.maxEpochs))
+    }
+
     func makeSchedule() throws -> LRSchedule {
         try LRSchedule(kind: schedule, warmupSteps: warmupSteps, trainingSteps: totalSteps, lrInit: learningRate, lrEnd: lrEnd, power: power)
     }

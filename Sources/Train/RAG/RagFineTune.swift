@@ -78,16 +78,9 @@ public final class RagFineTune {
         trainLoader = try BatchLoader(examples: examples, batchSize: options.trainBatchSize, shuffle: true, seed: options.seed, collator: collator)
         valLoader = try RagEvaluation.loader(model, data: data, split: "val", options: options,
                                              targetLength: options.valMaxTargetLength, limit: options.nVal)
-        var t = options.trainer
-        if t.totalSteps == 0 {
-            t.totalSteps = TrainerOptions.seedTotalSteps(datasetSize: examples.count, batchSize: options.trainBatchSize,
-                                                         accumulation: t.gradientAccumulationSteps, epochs: t.maxEpochs)
-        }
-        let k = t.gradientAccumulationSteps, perEpoch = (trainLoader.batchesPerEpoch + k - 1) / k
-        updatesPerEpoch = perEpoch
-        totalUpdates = min(t.maxSteps ?? Int.max, perEpoch * t.maxEpochs)
-        trainer = try Trainer(parameters: model.namedParameters(), options: t, batchesPerEpoch: trainLoader.batchesPerEpoch,
-                              generators: model.dropoutGenerators(), output: self.output)
+        (trainer, updatesPerEpoch, totalUpdates) = try Trainer.planned(
+            parameters: model.namedParameters(), options: options.trainer, datasetSize: examples.count, batchSize: options.trainBatchSize,
+            batchesPerEpoch: trainLoader.batchesPerEpoch, generators: model.dropoutGenerators(), output: self.output)
         refresher = options.endToEnd ? try RagKBRefresh(model: model, options: options) : nil
         let valSettings = try RagEvaluation.settings(data: data, split: "val", options: options, maxLength: options.valMaxTargetLength,
                                                      count: valLoader.examples.count)
@@ -96,7 +89,7 @@ public final class RagFineTune {
         if let refresher {
             trainer.saveContextEncoder = { try model.saveContextEncoder(to: $0) }
             trainer.saveExtraState = { try RagCheckpointState.saveKnowledgeBase(try refresher.knowledgeBase, trainerState: $0) }
-            if t.indexingFrequency != nil { trainer.refresh = refresher.driver() }
+            if options.trainer.indexingFrequency != nil { trainer.refresh = refresher.driver() }
         }
         trainer.validate = { _ in try RagEvaluation.run(model, loader: val, settings: valSettings).record }
     }
@@ -113,9 +106,7 @@ public final class RagFineTune {
         if options.resume, let n = output.latestStep() {
             try resume(from: n)
         } else {
-            if options.resume { log?("resume: no complete checkpoint in \(output.outputDirectory.path); starting fresh") }
-            if !options.resume { try output.clearEarlierRun(overwrite: options.overwriteOutput) }
-            for (i, g) in trainer.generators.enumerated() { g.generator.state = RNG(seed: options.seed &+ UInt64(i)).state }
+            try trainer.startFresh(seed: options.seed, resumeRequested: options.resume, overwrite: options.overwriteOutput)
         }
         model.train()
         defer { model.eval() }

@@ -78,16 +78,9 @@ public final class BartFineTune {
         } else {
             answers = nil
         }
-        var t = options.trainer
-        if t.totalSteps == 0 {
-            t.totalSteps = TrainerOptions.seedTotalSteps(datasetSize: examples.count, batchSize: options.trainBatchSize,
-                                                         accumulation: t.gradientAccumulationSteps, epochs: t.maxEpochs)
-        }
-        let k = t.gradientAccumulationSteps, perEpoch = (trainLoader.batchesPerEpoch + k - 1) / k
-        updatesPerEpoch = perEpoch
-        totalUpdates = min(t.maxSteps ?? Int.max, perEpoch * t.maxEpochs)
-        trainer = try Trainer(parameters: model.namedParameters(), options: t, batchesPerEpoch: trainLoader.batchesPerEpoch,
-                              generators: model.dropoutGenerators(), output: self.output)
+        (trainer, updatesPerEpoch, totalUpdates) = try Trainer.planned(
+            parameters: model.namedParameters(), options: options.trainer, datasetSize: examples.count, batchSize: options.trainBatchSize,
+            batchesPerEpoch: trainLoader.batchesPerEpoch, generators: model.dropoutGenerators(), output: self.output)
         trainer.validate = { [unowned self] _ in try self.evaluate() }
     }
 
@@ -151,9 +144,7 @@ public final class BartFineTune {
             try trainer.restore(checkpoint: n)
             log?("resumed from \(output.modelFolder(step: n).path) at step \(trainer.state.step)")
         } else {
-            if options.resume { log?("resume: no complete checkpoint in \(output.outputDirectory.path); starting fresh") }
-            if !options.resume { try output.clearEarlierRun(overwrite: options.overwriteOutput) }
-            for (i, g) in trainer.generators.enumerated() { g.generator.state = RNG(seed: options.seed &+ UInt64(i)).state }
+            try trainer.startFresh(seed: options.seed, resumeRequested: options.resume, overwrite: options.overwriteOutput)
         }
         model.train()
         defer { model.eval() }
