@@ -60,6 +60,10 @@ public struct DPRPassageEncoder: PassageEncoder {
 
     static func parameterHash(_ encoder: DPREncoder) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        // The pooling rule changes every vector too (a [CLS] encoder keeps its earlier fingerprints).
+        if encoder.config.pooling != .cls {
+            for byte in "pooling=\(encoder.config.pooling.rawValue)".utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        }
         for (name, t) in encoder.namedParameters() {
             for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
             t.withUnsafeBufferPointer { buf in

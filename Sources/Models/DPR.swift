@@ -3,8 +3,9 @@ import Tensor
 
 /// `DPRQuestionEncoder` / `DPRContextEncoder` (rag-spec.md §1): a BERT encoder whose pooled output is the
 /// `[CLS]` hidden state, optionally projected to `projection_dim`. No tanh pooler. With
-/// `config.pooling == .mean` (Ragtime's option for encoders trained that way, e.g. all-MiniLM-L6-v2
-/// converted with `fromBert`) the pooled output is the mean of the unmasked tokens' states instead.
+/// `config.pooling == .mean` / `.meanNormalized` (Ragtime's options for encoders trained that way, e.g.
+/// all-MiniLM-L6-v2 converted with `fromBert`) the pooled output is the mean of the unmasked tokens' states
+/// (scaled to unit length with `.meanNormalized`) instead.
 ///
 ///     let q = try DPREncoder(kind: .question, config: c, seed: 1)         // random, eval mode
 ///     let out = try q(inputIds: ids)                                    // mask = ids != pad
@@ -61,7 +62,8 @@ public final class DPREncoder: Module {
 
     /// `sum_t(h[b, t] · mask[b, t]) / max(1, sum_t mask[b, t])`: `h [B, L, d]`, `mask [B, L]` -> `[B, d]`
     /// (sentence-transformers' mean pooling; a row without tokens gives zeros, as its clamped division does);
-    /// with `normalized` each row divided by `max(‖row‖₂, 1e-12)` (its Normalize module, torch's F.normalize).
+    /// with `normalized` each row divided by `sqrt(‖row‖₂² + 1e-24)` (its Normalize module: torch's F.normalize
+    /// divides by `max(‖row‖₂, 1e-12)`, the same for any row with a token).
     static func meanPooled(_ h: Tensor, mask: IntTensor, normalized: Bool = false) throws -> Tensor {
         let b = h.shape[0], l = h.shape[1]
         guard mask.shape == [b, l] else { throw ModelError.input("mean pooling: mask \(mask.shape) for states \(h.shape)") }
@@ -71,9 +73,10 @@ public final class DPREncoder: Module {
         })
         let mean = try (h * weights).sum(dims: [1]) / counts
         guard normalized else { return mean }
-        let norms = try (mean * mean).sum(dims: [1], keepDim: true).sqrt()
-        let floor = try Tensor(shape: [b, 1], scalars: norms.scalars.map { $0 < 1e-12 ? 1e-12 - $0 : 0 })
-        return try mean / (norms + floor)
+        // sqrt(‖row‖² + 1e-24): the same as torch's max(‖row‖, 1e-12) for every row with a token, and a
+        // finite gradient for a zero row (whose plain sqrt would have an infinite derivative at 0).
+        let norms = try ((mean * mean).sum(dims: [1], keepDim: true) + Tensor.full([b, 1], value: 1e-24)).sqrt()
+        return try mean / norms
     }
 
     /// The pooled output alone, `[B, outputDim]`: equal to `self(...).pooled` (within float rounding),

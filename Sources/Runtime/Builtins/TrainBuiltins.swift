@@ -184,8 +184,12 @@ enum TrainBuiltins {
         ft.refresher?.onInstall = { box.setKnowledgeBase($0) }
         let callback = try Options(args, names: finetuneParams.map(\.name)).values["on_refresh"] ?? .null
         if case .null = callback {} else {
+            switch callback { case .function, .builtin: break; default: throw RuntimeError("\(args.function): on_refresh must be a function, got \(callback.typeName)") }
+            guard o.endToEnd, o.trainer.indexingFrequency != nil else {
+                throw RuntimeError("\(args.function): on_refresh is never called without KB refreshes (end2end: true and indexing_freq)")
+            }
             // A script function called as f(record) after each end-to-end refresh, on the training thread
-            // at a step boundary, with r's KB already the new one (e.g. to measure retrieval then).
+            // between micro-batches, with r's KB already the new one (e.g. to measure retrieval then).
             ft.trainer.onRefresh = { r in
                 _ = try args.call(callback, [.dict(DictRef([("start_step", .int(r.startStep)), ("end_step", .int(r.endStep)),
                                                             ("seconds", .float(r.seconds)), ("error", r.error.map { .string($0) } ?? .null)]))])

@@ -37,7 +37,7 @@ public final class Trainer {
     /// Called with grad recording off; switching the model to eval mode and back is the closure's job.
     public var validate: ((ValidationContext) throws -> MetricsRecord)?
     public var refresh: RefreshDriver?
-    /// Called on the training thread after each refresh ended (installed or failed), at a step boundary
+    /// Called on the training thread after each refresh ended (installed or failed), between micro-batches
     /// (e.g. to measure retrieval with the new KB); an error ends training with that error.
     public var onRefresh: ((RefreshRecord) throws -> Void)?
     public var progress: TrainingProgress?
@@ -119,7 +119,6 @@ public final class Trainer {
         if let v = options.validateEvery, validate != nil, state.step % v == 0 { try runValidation() }
     }
 
-    /// Waits for a running KB refresh and installs it (e.g. before the final evaluation), logging its record.
     /// A trainer for a run over `datasetSize` examples in `batchesPerEpoch` micro-batches of `batchSize`
     /// (`TrainerOptions.planned`), with the run's updates per epoch and in all (for progress lines).
     public static func planned(parameters: [(name: String, tensor: Tensor)], options: TrainerOptions, datasetSize: Int, batchSize: Int,
@@ -145,6 +144,7 @@ public final class Trainer {
         for (i, g) in generators.enumerated() { g.generator.state = RNG(seed: seed &+ UInt64(i)).state }
     }
 
+    /// Waits for a running KB refresh and installs it (e.g. before the final evaluation), logging its record.
     public func finishRefresh() throws {
         guard let refresh else { return }
         refresh.waitForCompletion()
