@@ -4,6 +4,8 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
     case config(String)
     case checkpoint(String)
     case io(String)
+    /// A long evaluation stopped by its cancellation check (e.g. Ctrl-C).
+    case cancelled
 
     public var description: String {
         switch self {
@@ -11,6 +13,7 @@ public enum TrainError: Error, CustomStringConvertible, Equatable {
         case .config(let m): return "training options: \(m)"
         case .checkpoint(let m): return "checkpoint: \(m)"
         case .io(let m): return m
+        case .cancelled: return "cancelled"
         }
     }
 }

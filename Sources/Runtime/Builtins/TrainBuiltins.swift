@@ -144,7 +144,7 @@ enum TrainBuiltins {
                                  Param("max_source_length", default: .int(128)), Param("max_target_length", default: .int(25)),
                                  Param("n_obs", default: .int(-1)), Param("num_beams", default: .null), Param("prefix", default: .null),
                                  Param("answers", default: .null), Param("gold", default: .null), Param("predictions", default: .bool(false))],
-                    "evaluate(r, data: dir, split: \"test\", eval_batch_size: 32, max_source_length: 128, max_target_length: 25, n_obs: -1, num_beams: nil, prefix: nil, answers: nil, gold: nil) -> Dict: {split}_avg_loss, {split}_avg_em, {split}_avg_gen_time, {split}_avg_gen_len, + {split}_squad_em/_squad_f1 (x100, any answer) with an answers file (answers: path, else data/{split}.answers.jsonl; .jsonl = a JSON list per line, else one answer per line) and {split}_recall_at_{n_docs} with gold titles (gold: path, else data/{split}.gold; tab-separated titles per line); predictions: true adds the decoded predictions (List, file order)") { args in
+                    "evaluate(r, data: dir, split: \"test\", eval_batch_size: 32, max_source_length: 128, max_target_length: 25, n_obs: -1, num_beams: nil, prefix: nil, answers: nil, gold: nil) -> Dict: {split}_avg_loss, {split}_avg_em, {split}_avg_gen_time, {split}_avg_gen_len, + {split}_squad_em/_squad_f1 (x100, any answer) with an answers file (answers: path, else data/{split}.answers.jsonl; .jsonl = a JSON list per line, else one answer per line) and {split}_recall_at_{n_docs} with gold titles (gold: path, else data/{split}.gold; tab-separated titles per line); predictions: true adds the decoded predictions (List, file order). Progress on standard error once it runs 2 s; Ctrl-C stops it") { args in
                 let box = try RagBuiltins.box(args.value("r"))
                 var o = RagFineTuneOptions()
                 o.evalBatchSize = try args.int("eval_batch_size")
@@ -157,8 +157,16 @@ enum TrainBuiltins {
                 let data = URL(fileURLWithPath: try args.string("data"))
                 let answers = args.isNull("answers") ? nil : URL(fileURLWithPath: try args.string("answers"))
                 let gold = args.isNull("gold") ? nil : URL(fileURLWithPath: try args.string("gold"))
-                let result = try KBBuiltins.wrap(args.function) {
-                    try RagEvaluation.evaluateWithPredictions(box.model, data: data, split: split, options: o, answers: answers, gold: gold)
+                let interpreter = args.interpreter
+                let progress = KBBuiltins.progressReporter(label: "evaluating \(split)", unit: "questions")
+                let result: RagEvaluation.Result
+                do {
+                    result = try RagEvaluation.evaluateWithPredictions(box.model, data: data, split: split, options: o, answers: answers, gold: gold,
+                                                                       progress: progress, isCancelled: { interpreter.interruptCheck() })
+                } catch TrainError.cancelled {
+                    throw RuntimeError.interrupted(at: nil)
+                } catch {
+                    throw RuntimeError("\(args.function): \(error)")
                 }
                 let out = dict(result.record)
                 if try args.bool("predictions"), case .dict(let d) = out { d["predictions"] = .list(result.predictions.map { .string($0) }) }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import KB
 import Models
 import Tensor
 import Tokenizers
@@ -50,13 +51,14 @@ public enum RagEvaluation {
     /// `evaluate`, keeping the decoded predictions and targets in file order (for per-question scores).
     public static func evaluateWithPredictions(_ model: RagForGeneration, data: URL, split: String,
                                                options: RagFineTuneOptions = RagFineTuneOptions(), answers: URL? = nil,
-                                               gold: URL? = nil) throws -> Result {
+                                               gold: URL? = nil, progress: ProgressReporter? = nil,
+                                               isCancelled: (() -> Bool)? = nil) throws -> Result {
         let targetLength = split == "test" ? options.testMaxTargetLength : options.valMaxTargetLength
         let limit = split == "test" ? options.nTest : split == "val" ? options.nVal : -1
         let loader = try loader(model, data: data, split: split, options: options, targetLength: targetLength, limit: limit)
         let settings = try settings(data: data, split: split, options: options, maxLength: targetLength, count: loader.examples.count,
                                     answers: answers, gold: gold)
-        return try run(model, loader: loader, settings: settings)
+        return try run(model, loader: loader, settings: settings, progress: progress, isCancelled: isCancelled)
     }
 
     static func loader(_ model: RagForGeneration, data: URL, split: String, options: RagFineTuneOptions,
@@ -93,7 +95,9 @@ public enum RagEvaluation {
     }
 
     /// Evaluates every batch of `loader` in file order. The model is switched to eval mode and back.
-    public static func run(_ model: RagForGeneration, loader: BatchLoader, settings: Settings) throws -> Result {
+    /// `progress` counts questions; `isCancelled` is polled before every batch (true: `TrainError.cancelled`).
+    public static func run(_ model: RagForGeneration, loader: BatchLoader, settings: Settings, progress: ProgressReporter? = nil,
+                           isCancelled: (() -> Bool)? = nil) throws -> Result {
         let wasTraining = model.isTraining
         model.eval()
         defer { if wasTraining { model.train() } }
@@ -101,8 +105,10 @@ public enum RagEvaluation {
         var predictions: [String] = [], targets: [String] = [], retrieved: [[String]] = []
         let gen = model.generationConfig(maxLength: settings.maxLength, minLength: 1, numBeams: settings.numBeams)
         let pad = model.generator.config.padTokenId
+        progress?.start(total: loader.examples.count)
         try Tensor.withNoGrad {
             for i in 0..<loader.batchesPerEpoch {
+                if isCancelled?() == true { throw TrainError.cancelled }
                 let b = try loader.batch(epoch: 0, index: i)
                 let out = try model(inputIds: b.inputIds, attentionMask: b.attentionMask, labels: b.decoderInputIds, reduceLoss: true)
                 guard let loss = out.loss else { throw TrainError.data("the RAG forward returned no loss") }
@@ -120,8 +126,10 @@ public enum RagEvaluation {
                     let d = out.context.documents
                     retrieved += (0..<d.questionCount).map { q in d.titles[(q * d.nDocs)..<((q + 1) * d.nDocs)].map(stripOneQuote) }
                 }
+                progress?.advance(by: b.size)
             }
         }
+        progress?.finish()
         var record = try acc.record()
         if let answers = settings.answers {
             let s = try Evaluation.squad(predictions: predictions, answers: Array(answers.prefix(predictions.count)))
