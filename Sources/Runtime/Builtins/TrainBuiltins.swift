@@ -190,6 +190,7 @@ enum TrainBuiltins {
             ft.progress = { stderr.write(Data(($0 + "\n").utf8)) }
         }
         ft.refresher?.onInstall = { box.setKnowledgeBase($0) }
+        if verbose { ft.refresher?.progress = { KBBuiltins.progressReporter(label: "KB refresh: encoding", unit: "passages") } }
         let callback = try Options(args, names: finetuneParams.map(\.name)).values["on_refresh"] ?? .null
         if case .null = callback {} else {
             switch callback { case .function, .builtin: break; default: throw RuntimeError("\(args.function): on_refresh must be a function, got \(callback.typeName)") }
@@ -230,6 +231,7 @@ enum TrainBuiltins {
                 try o.validateRefresh()
                 let r = try RagKBRefresh(model: box.model, options: o)
                 r.onInstall = { box.setKnowledgeBase($0) }
+                r.progress = { KBBuiltins.progressReporter(label: "KB refresh: encoding", unit: "passages") }
                 return .handle(try r.refreshNow())
             }
         }

@@ -13,11 +13,11 @@ import KB
 public enum KBRefresh {
     public static func rebuild(passages: [Passage], manifest: KBManifest, encoder: PassageEncoder, batchSize: Int = 16,
                                shards: Int = 1, index: KBIndexKind = .hnsw(), threads: Int? = nil,
-                               isCancelled: (() -> Bool)? = nil) throws -> KnowledgeBase {
+                               progress: ProgressReporter? = nil, isCancelled: (() -> Bool)? = nil) throws -> KnowledgeBase {
         guard !passages.isEmpty else { throw TrainError.data("KB refresh: the knowledge base has no passages") }
         let parts = try (0..<shards).map { i in
             try PassageEncoding.encode(passages, with: encoder, batchSize: batchSize, shard: try Shard(index: i, count: shards),
-                                       isCancelled: isCancelled)
+                                       progress: progress, isCancelled: isCancelled)
         }
         let merged = try PassageEncoding.merge(parts)
         let fresh = KnowledgeBase(passages: passages, manifest: manifest)

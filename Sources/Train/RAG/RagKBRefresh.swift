@@ -67,11 +67,15 @@ public final class RagKBRefresh {
     }
 
     /// Any thread: re-encode (sharded) and index; touches only the snapshot.
-    public static func build(_ s: Snapshot, shards: Int, batchSize: Int, index: KBIndexKind) throws -> KnowledgeBase {
+    public static func build(_ s: Snapshot, shards: Int, batchSize: Int, index: KBIndexKind,
+                             progress: ProgressReporter? = nil) throws -> KnowledgeBase {
         let encoder = try DPRPassageEncoder(encoder: s.encoder, tokenizer: s.tokenizer)
         return try KBRefresh.rebuild(passages: s.passages, manifest: s.manifest, encoder: encoder, batchSize: batchSize,
-                                     shards: shards, index: index)
+                                     shards: shards, index: index, progress: progress)
     }
+
+    /// Makes the progress reporter of each refresh's re-encoding (nil: silent), e.g. lines on standard error.
+    public var progress: (() -> ProgressReporter)?
 
     /// Training thread: the atomic swap.
     public func install(_ kb: KnowledgeBase) {
@@ -85,11 +89,11 @@ public final class RagKBRefresh {
         switch mode {
         case .background:
             return BackgroundRefresh(snapshot: { try self.snapshot() },
-                                     build: { try Self.build($0, shards: shards, batchSize: batchSize, index: index) },
+                                     build: { try Self.build($0, shards: shards, batchSize: batchSize, index: index, progress: self.progress?()) },
                                      install: { self.install($0) })
         case .synchronous:
             return SynchronousRefresh(snapshot: { try self.snapshot() },
-                                      build: { try Self.build($0, shards: shards, batchSize: batchSize, index: index) },
+                                      build: { try Self.build($0, shards: shards, batchSize: batchSize, index: index, progress: self.progress?()) },
                                       install: { self.install($0) })
         }
     }
@@ -97,7 +101,7 @@ public final class RagKBRefresh {
     /// Refreshes now, on this thread, and installs the result (`r.refresh_kb()`).
     @discardableResult
     public func refreshNow() throws -> KnowledgeBase {
-        let kb = try Self.build(try snapshot(), shards: shards, batchSize: batchSize, index: index)
+        let kb = try Self.build(try snapshot(), shards: shards, batchSize: batchSize, index: index, progress: progress?())
         install(kb)
         return kb
     }
