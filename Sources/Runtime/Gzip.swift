@@ -19,6 +19,7 @@ enum Gzip {
         var buffer = [UInt8](repeating: 0, count: chunk)
         var input = [UInt8](data)
         let total = input.count
+        guard total <= Int(UInt32.max) else { throw RuntimeError("\(source): gzip files over 4 GiB are not read (\(total) bytes)") }
         var consumed = 0
         try input.withUnsafeMutableBufferPointer { inBuf in
             stream.next_in = inBuf.baseAddress
@@ -39,11 +40,14 @@ enum Gzip {
                     guard inflateReset(&stream) == Z_OK else { throw RuntimeError("\(source): corrupt gzip data at byte \(consumed)") }
                     continue
                 }
+                if status == Z_BUF_ERROR && stream.avail_in == 0 {
+                    throw RuntimeError("\(source): truncated gzip data (ends after \(total) bytes)")
+                }
                 guard status == Z_OK else {
                     let message = stream.msg.map { String(cString: $0) } ?? "status \(status)"
                     throw RuntimeError("\(source): corrupt gzip data (\(message)) at byte \(consumed)")
                 }
-                if produced == 0 && stream.avail_in == 0 { throw RuntimeError("\(source): truncated gzip data (\(total) bytes)") }
+                if produced == 0 && stream.avail_in == 0 { throw RuntimeError("\(source): truncated gzip data (ends after \(total) bytes)") }
             }
         }
         return output
