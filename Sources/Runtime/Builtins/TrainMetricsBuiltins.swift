@@ -24,7 +24,7 @@ extension TrainBuiltins {
             },
             Builtin("squad", [Param("predictions"), Param("answers")],
                     "squad(predictions, answers) -> Dict: SQuAD EM and F1 (x100, best over each question's answers: a List of Strings per question), the seed's EM against the first answer (seed_em), and per question em / f1s / seed_ems") { args in
-                let predictions = try stringList(args, "predictions")
+                let predictions = try ModelSupport.strings(args, "predictions")
                 let answers = try answerLists(args, "answers")
                 guard predictions.count == answers.count, !predictions.isEmpty else {
                     throw RuntimeError("\(args.function): \(predictions.count) predictions for \(answers.count) answer lists")
@@ -94,7 +94,7 @@ extension TrainBuiltins {
         } else {
             throw RuntimeError("\(args.function): r must be a RAG handle or a DPREncoder, got \(args.value("r").typeName)")
         }
-        let questions = try stringList(args, "questions")
+        let questions = try ModelSupport.strings(args, "questions")
         let answers = try answerLists(args, "answers")
         guard answers.count == questions.count, !questions.isEmpty else {
             throw RuntimeError("\(args.function): \(questions.count) questions but \(answers.count) answer lists")
@@ -144,8 +144,8 @@ extension TrainBuiltins {
         }
         var out: [(String, Value)] = []
         func hits(_ h: [Bool]) -> Value { .list(h.map { .int($0 ? 1 : 0) }) }
-        for k in ks {
-            let r = try KBBuiltins.wrap(args.function) { try RetrievalMetrics.answerRecall(retrieved: texts, answers: answers, k: k) }
+        let recalls = try KBBuiltins.wrap(args.function) { try RetrievalMetrics.answerRecall(retrieved: texts, answers: answers, ks: ks) }
+        for (k, r) in zip(ks, recalls) {
             out.append(("answer_recall_at_\(k)", .float(r.percent)))
             out.append(("answer_hits_at_\(k)", hits(r.hits)))
         }
@@ -156,13 +156,6 @@ extension TrainBuiltins {
         }
         out.append(("doc_ids", .list(ids.map { .list($0.map { .int($0) }) })))
         return .dict(DictRef(out))
-    }
-
-    static func stringList(_ args: CallArgs, _ name: String) throws -> [String] {
-        try args.list(name).enumerated().map { i, v in
-            guard case .string(let s) = v else { throw RuntimeError("\(args.function): \(name)[\(i)] must be a String, got \(v.typeName)") }
-            return s
-        }
     }
 
     /// Per question a List of acceptable answers (a single String is one answer).

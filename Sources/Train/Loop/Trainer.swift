@@ -119,15 +119,20 @@ public final class Trainer {
         if let v = options.validateEvery, validate != nil, state.step % v == 0 { try runValidation() }
     }
 
-    /// A trainer for a run over `datasetSize` examples in `batchesPerEpoch` micro-batches of `batchSize`
-    /// (`TrainerOptions.planned`), with the run's updates per epoch and in all (for progress lines).
+    /// A trainer for a run over `datasetSize` examples in `batchesPerEpoch` micro-batches of `batchSize`: the
+    /// schedule's N is the seed's total when `options.totalSteps` is 0; also returns the optimizer updates of
+    /// one epoch (an epoch's last partial accumulation flushes) and of the run (capped by `maxSteps`).
     public static func planned(parameters: [(name: String, tensor: Tensor)], options: TrainerOptions, datasetSize: Int, batchSize: Int,
                                batchesPerEpoch: Int, generators: [(name: String, generator: RNG)],
                                output: CheckpointDirectory?) throws -> (trainer: Trainer, updatesPerEpoch: Int, totalUpdates: Int) {
-        let plan = options.planned(datasetSize: datasetSize, batchSize: batchSize, batchesPerEpoch: batchesPerEpoch)
-        let trainer = try Trainer(parameters: parameters, options: plan.options, batchesPerEpoch: batchesPerEpoch,
-                                  generators: generators, output: output)
-        return (trainer, plan.updatesPerEpoch, plan.totalUpdates)
+        var t = options
+        if t.totalSteps == 0 {
+            t.totalSteps = TrainerOptions.seedTotalSteps(datasetSize: datasetSize, batchSize: batchSize,
+                                                         accumulation: t.gradientAccumulationSteps, epochs: t.maxEpochs)
+        }
+        let trainer = try Trainer(parameters: parameters, options: t, batchesPerEpoch: batchesPerEpoch, generators: generators, output: output)
+        let k = t.gradientAccumulationSteps, perEpoch = (batchesPerEpoch + k - 1) / k   // k >= 1: validated by init
+        return (trainer, perEpoch, min(t.maxSteps ?? Int.max, perEpoch * t.maxEpochs))
     }
 
     /// A fresh (not resumed) run: an earlier run's files in the output folder are refused or removed

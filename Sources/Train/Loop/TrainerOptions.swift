@@ -36,19 +36,6 @@ public struct TrainerOptions: Codable, Equatable, Sendable {
         Double(datasetSize) / Double(batchSize * accumulation * max(1, gpus)) * Double(epochs)
     }
 
-    /// These options for a run over `datasetSize` examples in `batchesPerEpoch` micro-batches of `batchSize`:
-    /// the schedule's N filled in with the seed's total when it is 0, the optimizer updates of one epoch
-    /// (an epoch's last partial accumulation flushes) and of the whole run (capped by `maxSteps`).
-    public func planned(datasetSize: Int, batchSize: Int, batchesPerEpoch: Int) -> (options: TrainerOptions, updatesPerEpoch: Int, totalUpdates: Int) {
-        var t = self
-        if t.totalSteps == 0 {
-            t.totalSteps = Self.seedTotalSteps(datasetSize: datasetSize, batchSize: batchSize, accumulation: t.gradientAccumulationSteps,
-                                               epochs: t.maxEpochs)
-        }
-        let k = t.gradientAccumulationSteps, perEpoch = (batchesPerEpoch + k - 1) / k
-        return (t, perEpoch, min(t.maxSteps ?? Int.max, perEpoch * t.maxEpochs))
-    }
-
     func makeSchedule() throws -> LRSchedule {
         try LRSchedule(kind: schedule, warmupSteps: warmupSteps, trainingSteps: totalSteps, lrInit: learningRate, lrEnd: lrEnd, power: power)
     }
@@ -56,6 +43,9 @@ public struct TrainerOptions: Codable, Equatable, Sendable {
     func validate() throws {
         guard betas.count == 2 else { throw TrainError.config("betas needs 2 values, got \(betas)") }
         guard maxEpochs >= 1 else { throw TrainError.config("max_epochs must be >= 1, got \(maxEpochs)") }
+        guard gradientAccumulationSteps >= 1 else {
+            throw TrainError.config("gradient_accumulation_steps must be >= 1, got \(gradientAccumulationSteps)")
+        }
         if let m = maxSteps, m < 1 { throw TrainError.config("max steps must be >= 1, got \(m)") }
         if let v = validateEvery, v < 1 { throw TrainError.config("validation interval must be >= 1, got \(v)") }
         if let f = indexingFrequency, f < 1 { throw TrainError.config("indexing_freq must be >= 1, got \(f)") }

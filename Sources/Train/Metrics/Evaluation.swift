@@ -24,6 +24,13 @@ public enum Evaluation {
         return (100 * em / n, 100 * f1 / n)
     }
 
+    /// Adds `{prefix}_squad_em` and `{prefix}_squad_f1` (`squad`) to `record`.
+    public static func recordSquad(_ record: inout MetricsRecord, prefix: String, predictions: [String], answers: [[String]]) throws {
+        let s = try squad(predictions: predictions, answers: answers)
+        record.set("\(prefix)_squad_em", s.exactMatch)
+        record.set("\(prefix)_squad_f1", s.f1)
+    }
+
     /// `eval_rag.py --eval_mode retrieval`: `100 · mean(|set(top k retrieved) ∩ gold| / k)`.
     public static func precisionAtK<T: Hashable>(retrieved: [[T]], gold: [[T]], k: Int) throws -> Double {
         try checkRetrieval(retrieved.count, gold.count, k)

@@ -48,13 +48,23 @@ public enum RetrievalMetrics {
     /// k passages uses those it has; a question without a usable answer is a miss. Shapes: `retrieved`
     /// and `answers` have one entry per question, in the same order; `hits.count == retrieved.count`.
     public static func answerRecall(retrieved: [[String]], answers: [[String]], k: Int) throws -> (percent: Double, hits: [Bool]) {
-        try check(retrieved.count, answers.count, k, what: "answer sets")
-        let hits = zip(retrieved, answers).map { passages, golds -> Bool in
+        try answerRecall(retrieved: retrieved, answers: answers, ks: [k])[0]
+    }
+
+    /// `answerRecall` at each of `ks`, with every passage normalised once: per question the rank of its first
+    /// passage with an answer (within the largest k) decides all of them.
+    public static func answerRecall(retrieved: [[String]], answers: [[String]], ks: [Int]) throws -> [(percent: Double, hits: [Bool])] {
+        for k in ks { try check(retrieved.count, answers.count, k, what: "answer sets") }
+        let depth = ks.max() ?? 0
+        let firstHit = zip(retrieved, answers).map { passages, golds -> Int? in
             let answerTokens = golds.map(tokens).filter { !$0.isEmpty }
-            guard !answerTokens.isEmpty else { return false }
-            return passages.prefix(k).contains { hasAnswer(passageTokens: tokens($0), answerTokens: answerTokens) }
+            guard !answerTokens.isEmpty else { return nil }
+            return passages.prefix(depth).firstIndex { hasAnswer(passageTokens: tokens($0), answerTokens: answerTokens) }
         }
-        return (percent(hits), hits)
+        return ks.map { k in
+            let hits = firstHit.map { $0.map { $0 < k } ?? false }
+            return (percent(hits), hits)
+        }
     }
 
     /// Gold recall at k: question `q` hits when any of `retrieved[q].prefix(k)` (passage ids, best first)

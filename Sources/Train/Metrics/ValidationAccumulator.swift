@@ -44,6 +44,14 @@ public struct ValidationAccumulator: Sendable {
         }
     }
 
+    /// Generated rows of unequal length (each starting with the decoder start token), padded with `pad` to the
+    /// longest and decoded as `decode` does; also returns that padded width (the seed's generated length).
+    public static func decode(rows: [[Int]], pad: Int, tokenizer: Tokenizer) throws -> (texts: [String], width: Int) {
+        let width = rows.map(\.count).max() ?? 0
+        let ids = try IntTensor(shape: [rows.count, width], scalars: rows.flatMap { $0 + Array(repeating: pad, count: width - $0.count) })
+        return (try decode(ids, tokenizer: tokenizer), width)
+    }
+
     /// Python `str.strip()`: removes leading and trailing whitespace scalars.
     static func pythonStrip(_ s: String) -> String {
         var scalars = Array(s.unicodeScalars)

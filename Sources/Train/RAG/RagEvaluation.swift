@@ -115,9 +115,7 @@ public enum RagEvaluation {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let rows = try generate(model, b, gen)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-                let width = rows.map(\.count).max() ?? 0
-                let ids = try IntTensor(shape: [rows.count, width], scalars: rows.flatMap { $0 + Array(repeating: pad, count: width - $0.count) })
-                let p = try ValidationAccumulator.decode(ids, tokenizer: model.generatorTokenizer)
+                let (p, width) = try ValidationAccumulator.decode(rows: rows, pad: pad, tokenizer: model.generatorTokenizer)
                 let t = try ValidationAccumulator.decode(b.decoderInputIds, tokenizer: model.generatorTokenizer)
                 try acc.add(loss: Double(try loss.item()), predictions: p, targets: t, seconds: seconds, generatedLength: Double(width))
                 predictions += p
@@ -132,9 +130,8 @@ public enum RagEvaluation {
         progress?.finish()
         var record = try acc.record()
         if let answers = settings.answers {
-            let s = try Evaluation.squad(predictions: predictions, answers: Array(answers.prefix(predictions.count)))
-            record.set("\(settings.prefix)_squad_em", s.exactMatch)
-            record.set("\(settings.prefix)_squad_f1", s.f1)
+            try Evaluation.recordSquad(&record, prefix: settings.prefix, predictions: predictions,
+                                       answers: Array(answers.prefix(predictions.count)))
         }
         if let gold = settings.goldTitles {
             let k = model.config.nDocs

@@ -70,14 +70,8 @@ public final class BartFineTune {
                                               maxSourceLength: options.maxSourceLength, maxTargetLength: options.valMaxTargetLength)
         let val = try Seq2SeqData.load(directory: data, split: "val", prefix: options.prefix ?? "", limit: options.nVal)
         valLoader = try BatchLoader(examples: val, batchSize: options.evalBatchSize, shuffle: false, seed: options.seed, collator: valCollator)
-        let answersURL = data.appendingPathComponent("val" + options.answersSuffix)
-        if FileManager.default.fileExists(atPath: answersURL.path) {
-            let all = try Evaluation.loadAnswers(answersURL)
-            guard all.count >= val.count else { throw TrainError.data("\(answersURL.path) has \(all.count) lines for \(val.count) questions") }
-            answers = Array(all.prefix(val.count))
-        } else {
-            answers = nil
-        }
+        answers = try RagEvaluation.settings(data: data, split: "val", options: options, maxLength: options.valMaxTargetLength,
+                                             count: val.count).answers
         (trainer, updatesPerEpoch, totalUpdates) = try Trainer.planned(
             parameters: model.namedParameters(), options: options.trainer, datasetSize: examples.count, batchSize: options.trainBatchSize,
             batchesPerEpoch: trainLoader.batchesPerEpoch, generators: model.dropoutGenerators(), output: self.output)
@@ -116,21 +110,14 @@ public final class BartFineTune {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 let rows = try model.generate(inputIds: b.inputIds, attentionMask: b.attentionMask, config: g)
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
-                let width = rows.map(\.count).max() ?? 0
-                let pad = model.config.padTokenId
-                let ids = try IntTensor(shape: [rows.count, width], scalars: rows.flatMap { $0 + Array(repeating: pad, count: width - $0.count) })
-                let p = try ValidationAccumulator.decode(ids, tokenizer: tokenizer)
+                let (p, width) = try ValidationAccumulator.decode(rows: rows, pad: model.config.padTokenId, tokenizer: tokenizer)
                 let t = try ValidationAccumulator.decode(b.decoderInputIds, tokenizer: tokenizer)
                 try acc.add(loss: Double(try loss.item()), predictions: p, targets: t, seconds: seconds, generatedLength: Double(width))
                 predictions += p
             }
         }
         var record = try acc.record()
-        if let answers {
-            let s = try Evaluation.squad(predictions: predictions, answers: answers)
-            record.set("val_squad_em", s.exactMatch)
-            record.set("val_squad_f1", s.f1)
-        }
+        if let answers { try Evaluation.recordSquad(&record, prefix: "val", predictions: predictions, answers: answers) }
         return record
     }
 
