@@ -83,7 +83,8 @@ enum TrainBuiltins {
         func optionalString(_ n: String) throws -> String? { isNull(n) ? nil : try string(n) }
     }
 
-    static func options(_ args: CallArgs) throws -> (options: RagFineTuneOptions, log: Bool) {
+    /// The options of a `train.finetune` / `train.seq2seq` call, `log`, and `on_refresh` (nil when not given).
+    static func options(_ args: CallArgs) throws -> (options: RagFineTuneOptions, log: Bool, onRefresh: Value?) {
         let a = try Options(args, names: finetuneParams.map(\.name))
         var o = RagFineTuneOptions()
         o.trainBatchSize = try a.int("train_batch_size")
@@ -131,7 +132,7 @@ enum TrainBuiltins {
         o.resume = try a.bool("resume")
         o.overwriteOutput = try a.bool("overwrite_output")
         o.progressEvery = try a.int("progress_every")
-        return (o, try a.bool("log"))
+        return (o, try a.bool("log"), a.isNull("on_refresh") ? nil : a.values["on_refresh"])
     }
 
     static var table: BuiltinTable {
@@ -178,7 +179,7 @@ enum TrainBuiltins {
 
     static func finetune(_ args: CallArgs) throws -> Value {
         let box = try RagBuiltins.box(args.value("r"))
-        let (o, verbose) = try options(args)
+        let (o, verbose, onRefresh) = try options(args)
         let data = URL(fileURLWithPath: try args.string("data")), output = URL(fileURLWithPath: try args.string("output"))
         let ft = try KBBuiltins.wrap(args.function) { try RagFineTune(model: box.model, data: data, output: output, options: o) }
         guard ft.model === box.model else {
@@ -191,8 +192,7 @@ enum TrainBuiltins {
         }
         ft.refresher?.onInstall = { box.setKnowledgeBase($0) }
         if verbose { ft.refresher?.progress = { KBBuiltins.progressReporter(label: "KB refresh: encoding", unit: "passages") } }
-        let callback = try Options(args, names: finetuneParams.map(\.name)).values["on_refresh"] ?? .null
-        if case .null = callback {} else {
+        if let callback = onRefresh {
             switch callback { case .function, .builtin: break; default: throw RuntimeError("\(args.function): on_refresh must be a function, got \(callback.typeName)") }
             guard o.endToEnd, o.trainer.indexingFrequency != nil else {
                 throw RuntimeError("\(args.function): on_refresh is never called without KB refreshes (end2end: true and indexing_freq)")

@@ -19,8 +19,8 @@ extension TrainBuiltins {
     static func seq2seq(_ args: CallArgs) throws -> Value {
         let box = try ModelBuiltins.bartBox(args.value("g"))
         let tokenizer = try box.requireTokenizer(args.function)
-        let (o, verbose) = try options(args)
-        if case .null = try Options(args, names: finetuneParams.map(\.name)).values["on_refresh"] ?? .null {} else {
+        let (o, verbose, onRefresh) = try options(args)
+        if onRefresh != nil {
             throw RuntimeError("\(args.function): on_refresh does not apply: a generator fine-tune has no KB refreshes")
         }
         let data = URL(fileURLWithPath: try args.string("data")), output = URL(fileURLWithPath: try args.string("output"))
