@@ -21,7 +21,9 @@ let package = Package(
         .target(name: "Tokenizers", swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),  // AVX-512/AVX2/baseline row kernels
-        .target(name: "Tensor", dependencies: ["CBLAS", "CTensorKernels"], swiftSettings: optimized),
+        // bfloat16 matrix products through oneDNN (Debian's libdnnl, OpenMP runtime: libgomp).
+        .target(name: "CBF16GEMM", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CTensorKernels", "CBF16GEMM"], swiftSettings: optimized),
         // Layer 2: modules with Hugging Face parameter names, layers, checkpoints.
         .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimized),
         // Layer 3: BERT/DPR encoders, BART, generation.

@@ -127,7 +127,7 @@ MemoryTuning.apply()                   // heap reuse instead of page faults per 
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "--version":
-    writeOut("ragtime \(RagtimeVersion.string) (BLAS kernel: \(BLAS.coreName), threads: \(BLAS.threadCount))\n")
+    writeOut("ragtime \(RagtimeVersion.string) (BLAS kernel: \(BLAS.coreName), threads: \(BLAS.threadCount))\n\(Precision.kernelDescription)\n")
 case "--help", "-h":
     writeOut(usage + "\n")
 case "run":

@@ -19,7 +19,10 @@ final class BLASKernelTests: XCTestCase {
     func testPlanCoversEveryCase() {
         XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Prescott", cpuFlags: avx512), .reexecWithFastKernel)
         XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Prescott", cpuFlags: ["sse2", "avx2"]), .unsupportedCPU)
-        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Haswell", cpuFlags: avx512), .alreadyFast("Haswell"))
+        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Haswell", cpuFlags: avx512), .reexecWithFastKernel)
+        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Zen", cpuFlags: avx512), .reexecWithFastKernel)
+        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "Haswell", cpuFlags: ["sse2", "avx2"]), .unsupportedCPU)
+        XCTAssertEqual(BLASKernel.plan(environment: [:], coreName: "SkylakeX", cpuFlags: avx512), .alreadyFast("SkylakeX"))
         XCTAssertEqual(BLASKernel.plan(environment: ["OPENBLAS_CORETYPE": "Zen"], coreName: "Prescott", cpuFlags: avx512),
                        .keepUserSetting("Zen"))
         XCTAssertEqual(BLASKernel.plan(environment: ["RAGTIME_BLAS_AUTOSELECT": "0"], coreName: "Prescott", cpuFlags: avx512), .optedOut)

@@ -31,8 +31,8 @@ enum KBBuiltins {
                 return .dict(DictRef([("id", .int(i)), ("title", .string(kb.passages[i].title)), ("text", .string(kb.passages[i].text))]))
             },
             Builtin("encode", [Param("ctx_encoder"), Param("batch", default: .int(16)), Param("max_length", default: .null),
-                               Param("progress", default: .bool(true))],
-                    "encode(ctx_encoder, batch: 16, max_length: nil, progress: true): embed every passage as a (title, text) pair with a DPR context encoder that has a tokenizer (eval mode, no gradient; pairs truncated to max_length tokens, default the tokenizer's model_max_length); progress with rate and ETA on standard error once it runs longer than 2 s; drops any index") { args in
+                               Param("progress", default: .bool(true)), ModelSupport.precisionParam],
+                    "encode(ctx_encoder, batch: 16, max_length: nil, progress: true, precision: nil): embed every passage as a (title, text) pair with a DPR context encoder that has a tokenizer (eval mode, no gradient; pairs truncated to max_length tokens, default the tokenizer's model_max_length); progress with rate and ETA on standard error once it runs longer than 2 s; products in `precision` (\"bf16\" or \"float32\", nil = the session's); drops any index") { args in
                 let kb = try args.receiver(as: KnowledgeBase.self)
                 let box = try args.handle("ctx_encoder", as: EncoderBox.self, typeName: "DPREncoder")
                 let tok = try box.requireTokenizer(args.function)
@@ -44,9 +44,12 @@ enum KBBuiltins {
                 }
                 let progress = try args.bool("progress") ? progressReporter(label: "encoding KB", unit: "passages") : nil
                 let interpreter = args.interpreter
+                let precision = try ModelSupport.precisionArg(args)
                 do {
                     let encoder = try DPRPassageEncoder(encoder: DPRPassageEncoder.snapshot(of: box.encoder), tokenizer: tok, maxLength: maxLength)
-                    try kb.encode(with: encoder, batchSize: batch, progress: progress, isCancelled: { interpreter.interruptCheck() })
+                    try ModelSupport.run(in: precision) {
+                        try kb.encode(with: encoder, batchSize: batch, progress: progress, isCancelled: { interpreter.interruptCheck() })
+                    }
                 } catch KBError.cancelled {
                     throw RuntimeError.interrupted(at: nil)
                 } catch {

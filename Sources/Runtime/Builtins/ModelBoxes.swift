@@ -47,6 +47,28 @@ final class BartBox {
 
 /// Helpers shared by the model and RAG builtins.
 enum ModelSupport {
+    /// A precision named in a script ("float32"/"fp32", "bf16"/"bfloat16").
+    static func precision(_ name: String, function: String) throws -> Precision {
+        guard let p = Precision(name: name) else {
+            throw RuntimeError("\(function): unknown precision \"\(name)\"; one of \(Precision.names)")
+        }
+        return p
+    }
+
+    /// The `precision:` parameter of encode calls (nil = the session default, `set_precision`).
+    static var precisionParam: Param { Param("precision", default: .null) }
+
+    /// The call's `precision:` (nil when not given: the session default applies).
+    static func precisionArg(_ args: CallArgs) throws -> Precision? {
+        args.isNull("precision") ? nil : try precision(try args.string("precision"), function: args.function)
+    }
+
+    /// Runs `body` with products in `precision` (the thread's current setting when nil).
+    static func run<R>(in precision: Precision?, _ body: () throws -> R) rethrows -> R {
+        guard let precision else { return try body() }
+        return try Precision.with(precision, body)
+    }
+
     /// A tokenizer fits a model when all its ids are embeddable and it pads with the model's pad id.
     static func checkTokenizer(_ tok: Tokenizer, vocabSize: Int, pad: Int) throws {
         guard tok.vocabSize <= vocabSize else {

@@ -129,14 +129,17 @@ enum ModelBuiltins {
         var type = HandleType(EncoderBox.self, name: "DPREncoder", doc: "a DPR question or context encoder (BERT, pooled [CLS])",
                               describe: { describe($0 as! EncoderBox) })  // swiftlint:disable:this force_cast
         type.methods = [
-            Builtin("encode", [Param("texts"), Param("batch", default: .int(16)), Param("max_length", default: .null)],
-                    "encode(texts, batch: 16, max_length: nil) -> Tensor [N, d]: pooled vectors of a String or List of Strings (no gradient; uses the current train/eval mode)") { args in
+            Builtin("encode", [Param("texts"), Param("batch", default: .int(16)), Param("max_length", default: .null), ModelSupport.precisionParam],
+                    "encode(texts, batch: 16, max_length: nil, precision: nil) -> Tensor [N, d]: pooled vectors of a String or List of Strings (no gradient; uses the current train/eval mode; precision \"bf16\" or \"float32\", nil = the session's)") { args in
                 let box = try args.receiver(as: EncoderBox.self)
                 let tok = try box.requireTokenizer(args.function)
                 let texts = try ModelSupport.strings(args, "texts")
                 let batch = try args.int("batch"), maxLength = try args.optionalInt("max_length")
-                return .handle(try KBBuiltins.wrap(args.function) {
-                    try box.encoder.encode(texts, tokenizer: tok, batchSize: batch, maxLength: maxLength)
+                let precision = try ModelSupport.precisionArg(args)
+                return .handle(try ModelSupport.run(in: precision) {
+                    try KBBuiltins.wrap(args.function) {
+                        try box.encoder.encode(texts, tokenizer: tok, batchSize: batch, maxLength: maxLength)
+                    }
                 })
             },
             Builtin("save", [Param("path")], "save(path): config.json + model.safetensors (+ the tokenizer's files) that transformers loads") { args in

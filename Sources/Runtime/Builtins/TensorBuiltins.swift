@@ -86,6 +86,13 @@ enum TensorBuiltins {
                 args.interpreter.state("tensor") { State() }.rng = RNG(seed: UInt64(seed))
                 return .null
             },
+            Builtin("precision", [Param("name", default: .null)],
+                    "precision(name: nil) -> String: the session's precision of matrix products (\"float32\" or \"bfloat16\", what they really run in); with a name (\"bf16\", \"float32\") sets it first (calls with their own precision: argument and train runs override it)") { args in
+                if !args.isNull("name") {
+                    Precision.sessionDefault = try ModelSupport.precision(try args.string("name"), function: args.function)
+                }
+                return .string(Precision.active.rawValue)
+            },
         ]
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import KB
 import Models
 import NN
+import Tensor
 import Train
 
 /// The `train` namespace (issue 8; docs/train.md): the research project's fine-tune and evaluation of a RAG
@@ -34,7 +35,7 @@ enum TrainBuiltins {
         Param("val_check_interval", default: .null), Param("do_predict", default: .bool(false)),
         Param("num_beams", default: .null), Param("resume", default: .bool(false)), Param("overwrite_output", default: .bool(false)),
         Param("log", default: .bool(true)), Param("progress_every", default: .int(1)),
-        Param("on_refresh", default: .null),
+        Param("on_refresh", default: .null), Param("precision", default: .null), Param("fp16", default: .bool(false)),
     ] }
 
     /// The option values of a call: the named arguments, with the entries of `options:` (same names)
@@ -132,6 +133,12 @@ enum TrainBuiltins {
         o.resume = try a.bool("resume")
         o.overwriteOutput = try a.bool("overwrite_output")
         o.progressEvery = try a.int("progress_every")
+        // The seed's `fp16: true` means mixed precision: bfloat16 products here; `precision` names it directly.
+        let named = try a.optionalString("precision").map { try ModelSupport.precision($0, function: args.function) }
+        if try a.bool("fp16"), let named, named != .bfloat16 {
+            throw RuntimeError("\(args.function): fp16: true asks for bf16 products but precision is \"\(named.rawValue)\"")
+        }
+        o.trainer.precision = try a.bool("fp16") ? .bfloat16 : (named ?? Precision.sessionDefault)
         return (o, try a.bool("log"), a.isNull("on_refresh") ? nil : a.values["on_refresh"])
     }
 

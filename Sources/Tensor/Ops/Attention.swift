@@ -56,6 +56,8 @@ struct AttentionProblem: @unchecked Sendable {
     /// `[B, h, Tq, Tk]` 1 = keep, 0 = dropped (nil without dropout); kept values are scaled by `keep`.
     let mask: UnsafeMutablePointer<UInt8>?
     let keep: Float
+    /// The products in bfloat16 (the forward's thread asked for it); the backward recomputes in the same.
+    let bf16: Bool
 
     var items: Int { batch * heads }
 
@@ -68,14 +70,14 @@ struct AttentionProblem: @unchecked Sendable {
     /// Forward of one item: out rows (token layout, ld = h·dh) and the row log-sum-exp.
     func forward(item: Int, scratch s: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, lse: UnsafeMutablePointer<Float>?) {
         let b = item / heads, h = item % heads
-        sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, q.at(b, h), q.ld, k.at(b, h), k.ld, s, tk)
+        gemmLD(bf16: bf16, false, true, m: tq, n: tk, k: dh, alpha: 1, q.at(b, h), q.ld, k.at(b, h), k.ld, s, tk)
         for i in 0..<tq {
             let (br, bs) = biasRow(b: b, h: h, i: i)
             let l = rt_attention_row(s + i * tk, tk, scale, br, bs, mask.map { UnsafePointer($0 + (item * tq + i) * tk) }, keep)
             lse?[item * tq + i] = l
         }
         let width = heads * dh
-        sgemmLD(false, false, m: tq, n: dh, k: tk, alpha: 1, s, tk, v.at(b, h), v.ld, out + b * tq * width + h * dh, width)
+        gemmLD(bf16: bf16, false, false, m: tq, n: dh, k: tk, alpha: 1, s, tk, v.at(b, h), v.ld, out + b * tq * width + h * dh, width)
     }
 }
 
@@ -120,7 +122,7 @@ extension Tensor {
         let maskBox = MaskBox(maskStorage)
         let problem = AttentionProblem(q: q, k: k, v: v, batch: b, heads: heads, tq: tq, tk: tk, dh: dh, scale: scale,
                                        bias: bias?.base, biasStrides: biasStrides, mask: maskBox.pointer,
-                                       keep: 1 / (1 - dropout))
+                                       keep: 1 / (1 - dropout), bf16: Precision.active == .bfloat16)
         let (po, pl) = (out.base, lse?.base)
         AttentionProblem.forEachItem(problem.items) { range in
             let s = UnsafeMutablePointer<Float>.allocate(capacity: tq * tk)
@@ -186,9 +188,9 @@ extension AttentionProblem {
                 let b = item / heads, h = item % heads
                 let gRows = pg + b * tq * width + h * dh, oRows = po + b * tq * width + h * dh
                 // P = exp(q kᵀ·scale + bias − lse) (the forward's probabilities, before dropout).
-                sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, q.at(b, h), q.ld, k.at(b, h), k.ld, p, tk)
+                gemmLD(bf16: bf16, false, true, m: tq, n: tk, k: dh, alpha: 1, q.at(b, h), q.ld, k.at(b, h), k.ld, p, tk)
                 // dPd = dO vᵀ (gradient of the dropped probabilities).
-                sgemmLD(false, true, m: tq, n: tk, k: dh, alpha: 1, gRows, width, v.at(b, h), v.ld, ds, tk)
+                gemmLD(bf16: bf16, false, true, m: tq, n: tk, k: dh, alpha: 1, gRows, width, v.at(b, h), v.ld, ds, tk)
                 for i in 0..<tq {
                     let (br, bs) = biasRow(b: b, h: h, i: i)
                     rt_attention_row_recompute(p + i * tk, tk, scale, br, bs, pl[item * tq + i])
@@ -198,9 +200,9 @@ extension AttentionProblem {
                 }
                 // ds = dS' (gradient of the biased, scaled scores); p = Pd.
                 if let pb { (pb + item * tq * tk).update(from: ds, count: tq * tk) }
-                if let lq { sgemmLD(false, false, m: tq, n: dh, k: tk, alpha: scale, ds, tk, k.at(b, h), k.ld, lq.at(b, h), lq.ld) }
-                if let lk { sgemmLD(true, false, m: tk, n: dh, k: tq, alpha: scale, ds, tk, q.at(b, h), q.ld, lk.at(b, h), lk.ld) }
-                if let lv { sgemmLD(true, false, m: tk, n: dh, k: tq, alpha: 1, p, tk, gRows, width, lv.at(b, h), lv.ld) }
+                if let lq { gemmLD(bf16: bf16, false, false, m: tq, n: dh, k: tk, alpha: scale, ds, tk, k.at(b, h), k.ld, lq.at(b, h), lq.ld) }
+                if let lk { gemmLD(bf16: bf16, true, false, m: tk, n: dh, k: tq, alpha: scale, ds, tk, q.at(b, h), q.ld, lk.at(b, h), lk.ld) }
+                if let lv { gemmLD(bf16: bf16, true, false, m: tk, n: dh, k: tq, alpha: 1, p, tk, gRows, width, lv.at(b, h), lv.ld) }
             }
         }
         var gBias: Tensor? = nil

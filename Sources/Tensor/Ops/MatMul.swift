@@ -15,6 +15,7 @@ enum GEMM {
     /// Other products from `splitMACs` up (small K or N, e.g. d = 64 models) are split into row (or column)
     /// blocks of C, one single-threaded BLAS call per block on the Tensor workers.
     /// With `accumulate`, C += op(A) @ op(B) (BLAS beta 1) instead.
+    /// In `Precision.bfloat16` the product is one oneDNN call with its own threads (BF16GEMM).
     static func sgemm(_ a: UnsafePointer<Float>, _ ta: Bool, _ b: UnsafePointer<Float>, _ tb: Bool,
                       _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false) {
         let beta: Float = accumulate ? 1 : 0
@@ -24,6 +25,9 @@ enum GEMM {
         }
         if m == 0 || n == 0 { return }
         let (lda, ldb) = (ta ? m : k, tb ? k : n)
+        if Precision.active == .bfloat16, BF16GEMM.rowBlocks(ta, tb, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, accumulate: accumulate) {
+            return
+        }
         if m * n * k >= nativeMACs && Swift.min(m, n, k) >= 128 && Parallel.threadCount > 1 {
             // OpenBLAS's thread count follows `Parallel.threadCount` (its setter sets both).
             sgemmLD(ta, tb, m: m, n: n, k: k, alpha: 1, a, lda, b, ldb, beta: beta, c, n)
@@ -112,7 +116,16 @@ extension Tensor {
                 }
                 GEMM.sgemm(pa + ai * aSize, transposeA, pb + bi * bSize, transposeB, pc + i * m * n, m: m, n: n, k: k)
             }
-            if count > 1 && m * n * k < GEMM.smallProductMACs && Parallel.threadCount > 1 {
+            let bf16 = Precision.active == .bfloat16
+            if count > 1 && bf16,
+               let sa = BF16GEMM.batchStride(aStrides, batch: batch, size: aSize),
+               let sb = BF16GEMM.batchStride(bStrides, batch: batch, size: bSize),
+               m > 0 && n > 0 && k > 0,
+               BF16GEMM.product(transposeA, transposeB, batch: count, m: m, n: n, k: k, pa, lda: transposeA ? m : k, strideA: sa,
+                                pb, ldb: transposeB ? k : n, strideB: sb, pc, ldc: n, strideC: m * n, accumulate: false,
+                                threads: Parallel.threadCount) {
+                // One batched bfloat16 call: every item's operand is its own matrix or one shared matrix.
+            } else if count > 1 && !bf16 && m * n * k < GEMM.smallProductMACs && Parallel.threadCount > 1 {
                 Parallel.withSingleThreadedBLAS {
                     Parallel.forEach(count, grain: 1) { r in r.forEach(item) }
                 }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Synchronization
+import Tensor
 
 /// A cooperative stop request, checked by the trainer at optimizer-step boundaries (e.g. set from a
 /// SIGINT handler in the REPL). Thread-safe.
@@ -66,9 +67,10 @@ public final class BackgroundRefresh<Snapshot, State>: RefreshDriver, @unchecked
         lock.withLock { running = (step, t0) }
         let job = Handoff((build: self.build, snapshot: snap))
         let now = self.clock
+        let precision = Precision.requested  // the refresh computes in the training thread's precision
         group.enter()
         DispatchQueue.global().async { [self] in
-            let result = Result { try job.value.build(job.value.snapshot) }
+            let result = Result { try Precision.with(precision) { try job.value.build(job.value.snapshot) } }
             let seconds = now() - t0
             lock.withLock { finished = (result, seconds) }
             group.leave()

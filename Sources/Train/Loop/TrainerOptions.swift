@@ -1,4 +1,5 @@
 import NN
+import Tensor
 
 /// Settings of `Trainer`, with the seed's option names in comments (rag-spec §6.4-§6.8).
 public struct TrainerOptions: Codable, Equatable, Sendable {
@@ -28,6 +29,9 @@ public struct TrainerOptions: Codable, Equatable, Sendable {
     /// Progress line every this many updates.
     public var logEvery = 1
     public var checkpointAtValidation = true
+    /// Precision of the run's matrix products: training, validation, test and KB refreshes (the seed's
+    /// `--fp16` maps to bfloat16 here; docs/tensor.md "Mixed precision").
+    public var precision = Precision.float32   // --fp16
 
     public init() {}
 

@@ -102,7 +102,12 @@ public final class RagFineTune {
 
     /// Resumes if asked and possible, trains, installs a still-running refresh, runs the test split
     /// (unless cancelled or `doPredict` is off) and returns what happened. The model is left in eval mode.
+    /// Trains (and tests with `doPredict`) with every product in `options.trainer.precision`.
     public func run() throws -> Summary {
+        try Precision.with(options.trainer.precision) { try runInPrecision() }
+    }
+
+    private func runInPrecision() throws -> Summary {
         if options.resume, let n = output.latestStep() {
             try resume(from: n)
         } else {

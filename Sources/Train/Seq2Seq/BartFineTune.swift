@@ -122,8 +122,13 @@ public final class BartFineTune {
     }
 
     /// Resumes from the newest checkpoint when asked (weights from its model folder), else starts fresh
-    /// (refusing an output folder with an earlier run unless `overwriteOutput`), then trains.
+    /// (refusing an output folder with an earlier run unless `overwriteOutput`), then trains, with every
+    /// product in `options.trainer.precision`.
     public func run() throws -> Trainer.Summary {
+        try Precision.with(options.trainer.precision) { try runInPrecision() }
+    }
+
+    private func runInPrecision() throws -> Trainer.Summary {
         if options.resume, let n = output.latestStep() {
             let saved = try BartModel.load(from: output.modelFolder(step: n))
             try model.loadStateDict(Dictionary(uniqueKeysWithValues: saved.stateDict().map { ($0.name, $0.tensor) }),
