@@ -81,7 +81,7 @@ func runTensorBenchmarks() throws {
     for (m, k, n) in [(512, 768, 768), (2048, 768, 3072)] {
         let g = try sgemmGFLOPS(m: m, k: k, n: n, rng: rng)
         peak = max(peak, g)
-        print(String(format: "sgemm %dx%dx%d: %.1f GFLOPS", m, k, n, g))
+        print(String(format: "%@ %dx%dx%d: %.1f GFLOPS", Precision.active == .bfloat16 ? "bf16 matmul" : "sgemm", m, k, n, g))
     }
     if benchCaseSelected("gemm") { try printLayerGEMMShapes(rng: rng) }
     // Swift kernels at BERT-base layer sizes (forward, no grad), median ms.

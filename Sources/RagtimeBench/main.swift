@@ -1,6 +1,8 @@
 // RagtimeBench: release-build benchmarks that print their figures (not tests).
 //   swift run -c release RagtimeBench [suite ...]     suites: tensor, tokenizers, index, index-search,
 //                                                    models, kb-encode, rag, train (default: all)
+//   RAGTIME_BENCH_PRECISION=bf16                     matrix products in bfloat16 (Precision.sessionDefault;
+//                                                    the train suite's child processes inherit it)
 // Each suite lives in its own file (<Suite>Benchmarks.swift) and prints a table of medians.
 import Foundation
 import Tensor
@@ -26,13 +28,21 @@ func benchCaseSelected(_ name: String) -> Bool {
     return list.split(separator: ",").contains { name.lowercased().hasPrefix($0.lowercased()) }
 }
 
+if let name = ProcessInfo.processInfo.environment["RAGTIME_BENCH_PRECISION"], !name.isEmpty {
+    guard let precision = Precision(name: name) else {
+        print("RagtimeBench: RAGTIME_BENCH_PRECISION must be one of \(Precision.names), got \(name)")
+        exit(64)
+    }
+    Precision.sessionDefault = precision
+}
+
 let requested = Array(CommandLine.arguments.dropFirst())
 let unknown = requested.filter { name in !suites.contains { $0.name == name } }
 if !unknown.isEmpty {
     print("RagtimeBench: unknown suite(s) \(unknown.joined(separator: ", ")); known: \(suites.map(\.name).joined(separator: ", "))")
     exit(64)
 }
-print("RagtimeBench: BLAS kernel \(BLAS.coreName), \(BLAS.threadCount) BLAS threads, row kernels \(KernelISA.name)")
+print("RagtimeBench: BLAS kernel \(BLAS.coreName), \(BLAS.threadCount) BLAS threads, row kernels \(KernelISA.name), products in \(Precision.active.rawValue)")
 for suite in suites where requested.isEmpty || requested.contains(suite.name) {
     print("== \(suite.name) ==")
     do { try suite.run() } catch { print("\(suite.name) failed: \(error)"); exit(1) }
