@@ -21,9 +21,10 @@ final class CommandLineTests: XCTestCase {
         super.tearDown()
     }
 
-    private func ragtime(_ arguments: [String], stdin: String? = nil) -> Subprocess.Result {
+    private func ragtime(_ arguments: [String], stdin: String? = nil, extra: [String: String] = [:]) -> Subprocess.Result {
         var environment = ProcessInfo.processInfo.environment
         environment["RAGTIME_STDLIB"] = RepoPaths.url("stdlib").path
+        environment.merge(extra) { $1 }
         return Subprocess.run(binary, arguments, stdin: stdin ?? "", currentDirectory: scratch, environment: environment)
     }
 
@@ -36,9 +37,20 @@ final class CommandLineTests: XCTestCase {
         let version = ragtime(["--version"])
         XCTAssertEqual(version.status, 0)
         XCTAssertTrue(version.stdout.hasPrefix("ragtime 0.1.0"), version.stdout)
+        XCTAssertTrue(version.stdout.contains("\nfloat32 matmul: OpenBLAS ") && version.stdout.contains("; bf16 matmul: "), version.stdout)
         let help = ragtime(["--help"])
         XCTAssertEqual(help.status, 0)
         XCTAssertTrue(help.stdout.contains("ragtime run FILE [--cell N|TITLE] [-- ARGS...]"), help.stdout)
+    }
+
+    /// Without bfloat16 kernels (RAGTIME_BF16=0 stands in for such a CPU) a bf16 request computes in float32,
+    /// says so once on standard error, and --version names the fallback.
+    func testBF16FallsBackToFloat32WithOneNotice() {
+        let off = ["RAGTIME_BF16": "0"]
+        let result = ragtime(["-e", "print(tensor.precision(\"bf16\"))\nprint((tensor.ones([2, 3]) @ tensor.ones([3, 2])).tolist())\nprint(tensor.precision(\"bf16\"))"], extra: off)
+        XCTAssertEqual(result.stdout.split(separator: "\n").first, "float32", result.stderr)
+        XCTAssertEqual(result.stderr.components(separatedBy: "computing in float32").count - 1, 1, result.stderr)
+        XCTAssertTrue(ragtime(["--version"], extra: off).stdout.contains("bf16 matmul: unavailable"))
     }
 
     func testInlineCodeStdinAndArguments() {
