@@ -8,12 +8,12 @@ import Synchronization
 /// Matrix products in bfloat16 with float32 accumulation (`Precision.bfloat16`), through oneDNN
 /// (CBF16GEMM). Operands are rounded to bfloat16 (nearest even) on the way in; the result is float32.
 /// Each product of two bfloat16 numbers is exact in float32, so the only error against a float32 product
-/// is the operands' rounding (relative 2^-9 each) plus float32 summation order (docs/tensor.md).
+/// is the operands' rounding (relative 2^-8 each) plus float32 summation order (docs/tensor.md).
 enum BF16GEMM {
     /// C[i] = alpha · op(A[i]) @ op(B[i]) (+ C[i] with `accumulate`) for `batch` items, A[i] at
     /// a + i·strideA (0 = shared), likewise B and C. Returns false, after a one-time notice on standard
     /// error, when oneDNN could not run the product (no memory for the bfloat16 copies); the caller then
-    /// computes it in float32.
+    /// computes it in float32. Runs on the calling thread (with `threads` > 1: on oneDNN's OpenMP threads).
     static func product(_ ta: Bool, _ tb: Bool, batch: Int = 1, m: Int, n: Int, k: Int, alpha: Float = 1,
                         _ a: UnsafePointer<Float>, lda: Int, strideA: Int = 0,
                         _ b: UnsafePointer<Float>, ldb: Int, strideB: Int = 0,
@@ -28,33 +28,51 @@ enum BF16GEMM {
         return false
     }
 
-    /// One product split into row blocks of C, one single-threaded oneDNN call per block on the Tensor
-    /// workers (as the float32 path splits small products): no OpenMP team, so oneDNN's threads never spin
-    /// against the Swift kernels' workers (measured 2026-12-02, MiniLM KB encoding 16 x 128 on 2 cores: ~155
-    /// passages/s split, ~125 with one call on oneDNN's 2 OpenMP threads). `RAGTIME_BF16_OMP=1` runs one call
-    /// on oneDNN's own threads instead. False when the product fell back to float32 (the caller computes it).
-    static func rowBlocks(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
-                          _ b: UnsafePointer<Float>, ldb: Int, _ c: UnsafeMutablePointer<Float>, accumulate: Bool) -> Bool {
+    /// A product on the Tensor workers: split into row blocks of C (or column blocks when M is small, or
+    /// chunks of the batch items), one single-threaded oneDNN call per block, as the float32 path splits small
+    /// products. No OpenMP team runs, so oneDNN's idle threads never spin against the Swift kernels' workers
+    /// (measured 2026-12-02, MiniLM KB encoding 16 x 128 on 2 cores: ~155 passages/s split, ~125 with one call
+    /// on oneDNN's 2 OpenMP threads; `RAGTIME_BF16_OMP=1` makes one such call instead). A block oneDNN could
+    /// not run is computed in float32 by itself (the others are done; C must not be accumulated twice).
+    static func blocks(_ ta: Bool, _ tb: Bool, batch: Int = 1, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
+                       strideA: Int = 0, _ b: UnsafePointer<Float>, ldb: Int, strideB: Int = 0, _ c: UnsafeMutablePointer<Float>,
+                       accumulate: Bool) {
         let threads = Parallel.threadCount
-        if useOpenMP || threads == 1 || m < 64 || m * n * k < GEMM.splitMACs {
-            return product(ta, tb, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, ldc: n, accumulate: accumulate, threads: useOpenMP ? threads : 1)
-        }
-        let parts = Swift.min(threads, m / 32)
-        let per = ((m + parts - 1) / parts + 15) / 16 * 16
-        Parallel.forEach(parts, grain: 1) { r in
-            for p in r {
-                let i0 = p * per, rows = Swift.min(m, i0 + per) - i0
-                guard rows > 0 else { continue }
-                let ab = ta ? a + i0 : a + i0 * lda
-                if !product(ta, tb, m: rows, n: n, k: k, ab, lda: lda, b, ldb: ldb, c + i0 * n, ldc: n, accumulate: accumulate, threads: 1) {
-                    // This block alone in float32 (the others are done; C must not be accumulated twice).
-                    Parallel.withSingleThreadedBLAS {
-                        sgemmLD(ta, tb, m: rows, n: n, k: k, alpha: 1, ab, lda, b, ldb, beta: accumulate ? 1 : 0, c + i0 * n, n)
-                    }
+        // One block: rows i0..<i0+rows, columns j0..<j0+cols of items t0..<t0+items.
+        func run(items t0: Int, _ items: Int, rows i0: Int, _ rows: Int, cols j0: Int, _ cols: Int, threads: Int) {
+            let ab = a + t0 * strideA + (ta ? i0 : i0 * lda), bb = b + t0 * strideB + (tb ? j0 * ldb : j0)
+            let cb = c + t0 * m * n + i0 * n + j0
+            if product(ta, tb, batch: items, m: rows, n: cols, k: k, ab, lda: lda, strideA: strideA, bb, ldb: ldb, strideB: strideB,
+                       cb, ldc: n, strideC: m * n, accumulate: accumulate, threads: threads) { return }
+            Parallel.withSingleThreadedBLAS {
+                for t in 0..<items {
+                    sgemmLD(ta, tb, m: rows, n: cols, k: k, alpha: 1, ab + t * strideA, lda, bb + t * strideB, ldb,
+                            beta: accumulate ? 1 : 0, cb + t * m * n, n)
                 }
             }
         }
-        return true
+        if useOpenMP || threads == 1 || batch * m * n * k < GEMM.splitMACs {
+            run(items: 0, batch, rows: 0, m, cols: 0, n, threads: useOpenMP ? threads : 1)
+            return
+        }
+        // Split the dimension with the most room: batch items, rows (in multiples of 16) or columns.
+        let parts = threads * 2  // 2 blocks per worker balance shared cores
+        if batch >= parts {
+            let per = (batch + parts - 1) / parts
+            Parallel.forEach(parts, grain: 1) { r in
+                for p in r where p * per < batch { run(items: p * per, Swift.min(batch, p * per + per) - p * per, rows: 0, m, cols: 0, n, threads: 1) }
+            }
+        } else if m >= n || m >= parts * 32 {
+            let per = ((m + parts - 1) / parts + 15) / 16 * 16
+            Parallel.forEach((m + per - 1) / per, grain: 1) { r in
+                for p in r { for t in 0..<batch { run(items: t, 1, rows: p * per, Swift.min(m, p * per + per) - p * per, cols: 0, n, threads: 1) } }
+            }
+        } else {
+            let per = ((n + parts - 1) / parts + 15) / 16 * 16
+            Parallel.forEach((n + per - 1) / per, grain: 1) { r in
+                for p in r { for t in 0..<batch { run(items: t, 1, rows: 0, m, cols: p * per, Swift.min(n, p * per + per) - p * per, threads: 1) } }
+            }
+        }
     }
 
     static let useOpenMP: Bool = { getenv("RAGTIME_BF16_OMP").map { String(cString: $0) == "1" } ?? false }()

@@ -25,7 +25,8 @@ enum GEMM {
         }
         if m == 0 || n == 0 { return }
         let (lda, ldb) = (ta ? m : k, tb ? k : n)
-        if Precision.active == .bfloat16, BF16GEMM.rowBlocks(ta, tb, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, accumulate: accumulate) {
+        if Precision.active == .bfloat16 {
+            BF16GEMM.blocks(ta, tb, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, accumulate: accumulate)
             return
         }
         if m * n * k >= nativeMACs && Swift.min(m, n, k) >= 128 && Parallel.threadCount > 1 {
@@ -117,14 +118,12 @@ extension Tensor {
                 GEMM.sgemm(pa + ai * aSize, transposeA, pb + bi * bSize, transposeB, pc + i * m * n, m: m, n: n, k: k)
             }
             let bf16 = Precision.active == .bfloat16
-            if count > 1 && bf16,
+            if count > 1 && bf16 && m > 0 && n > 0 && k > 0,
                let sa = BF16GEMM.batchStride(aStrides, batch: batch, size: aSize),
-               let sb = BF16GEMM.batchStride(bStrides, batch: batch, size: bSize),
-               m > 0 && n > 0 && k > 0,
-               BF16GEMM.product(transposeA, transposeB, batch: count, m: m, n: n, k: k, pa, lda: transposeA ? m : k, strideA: sa,
-                                pb, ldb: transposeB ? k : n, strideB: sb, pc, ldc: n, strideC: m * n, accumulate: false,
-                                threads: Parallel.threadCount) {
-                // One batched bfloat16 call: every item's operand is its own matrix or one shared matrix.
+               let sb = BF16GEMM.batchStride(bStrides, batch: batch, size: bSize) {
+                // Batched bfloat16 calls: every item's operand is its own matrix or one shared matrix.
+                BF16GEMM.blocks(transposeA, transposeB, batch: count, m: m, n: n, k: k, pa, lda: transposeA ? m : k, strideA: sa,
+                                pb, ldb: transposeB ? k : n, strideB: sb, pc, accumulate: false)
             } else if count > 1 && !bf16 && m * n * k < GEMM.smallProductMACs && Parallel.threadCount > 1 {
                 Parallel.withSingleThreadedBLAS {
                     Parallel.forEach(count, grain: 1) { r in r.forEach(item) }
