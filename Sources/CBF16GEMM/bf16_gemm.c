@@ -100,23 +100,16 @@ static void pack(const float *x, long count, long stride, long rows, long width,
             rt_f32_to_bf16(x + i * stride + r * ld, y + (i * rows + r) * width, width);
 }
 
-int rt_bf16_gemm(int ta, int tb, long batch, long m, long n, long k, float alpha,
-                 const float *a, long lda, long strideA, const float *b, long ldb, long strideB,
-                 float *c, long ldc, long strideC, int accumulate, int threads) {
+int rt_bf16_gemm_converted(int ta, int tb, long batch, long m, long n, long k, float alpha,
+                           const unsigned short *a16, long lda, long strideA, const unsigned short *b16, long ldb, long strideB,
+                           float *c, long ldc, long strideC, int accumulate, int threads) {
     pthread_once(&engine_once, create_engine);
     if (engine_status != 0) return engine_status;
     long batchA = strideA == 0 ? 1 : batch, batchB = strideB == 0 ? 1 : batch;
-    // Stored shapes: A is [M, K] (or [K, M] with ta), B is [K, N] (or [N, K] with tb).
-    long aRows = ta ? k : m, aWidth = ta ? m : k, bRows = tb ? n : k, bWidth = tb ? k : n;
-    unsigned short *a16 = malloc(sizeof(unsigned short) * (size_t)(batchA * m * k));
-    unsigned short *b16 = malloc(sizeof(unsigned short) * (size_t)(batchB * k * n));
-    if (!a16 || !b16) { free(a16); free(b16); return -1; }
-    pack(a, batchA, strideA, aRows, aWidth, lda, a16);
-    pack(b, batchB, strideB, bRows, bWidth, ldb, b16);
-
+    // Stored shapes: A is [M, K] (or [K, M] with ta), B is [K, N] (or [N, K] with tb); strides in elements.
     dnnl_dims_t ad = {batchA, m, k}, bd = {batchB, k, n}, cd = {batch, m, n};
-    dnnl_dims_t as = {m * k, ta ? 1 : k, ta ? m : 1};
-    dnnl_dims_t bs = {k * n, tb ? 1 : n, tb ? k : 1};
+    dnnl_dims_t as = {strideA == 0 ? m * k : strideA, ta ? 1 : lda, ta ? lda : 1};
+    dnnl_dims_t bs = {strideB == 0 ? k * n : strideB, tb ? 1 : ldb, tb ? ldb : 1};
     dnnl_dims_t cs = {strideC, ldc, 1};
     dnnl_memory_desc_t amd, bmd, cmd;
     dnnl_status_t s = dnnl_memory_desc_init_by_strides(&amd, 3, ad, dnnl_bf16, as);
@@ -138,8 +131,8 @@ int rt_bf16_gemm(int ta, int tb, long batch, long m, long n, long k, float alpha
     dnnl_memory_t am = NULL, bm = NULL, cm = NULL;
     if (s == dnnl_success) s = dnnl_primitive_desc_create(&pd, &desc, attr, engine, NULL);
     if (s == dnnl_success) s = dnnl_primitive_create(&prim, pd);
-    if (s == dnnl_success) s = dnnl_memory_create(&am, &amd, engine, a16);
-    if (s == dnnl_success) s = dnnl_memory_create(&bm, &bmd, engine, b16);
+    if (s == dnnl_success) s = dnnl_memory_create(&am, &amd, engine, (void *)a16);
+    if (s == dnnl_success) s = dnnl_memory_create(&bm, &bmd, engine, (void *)b16);
     if (s == dnnl_success) s = dnnl_memory_create(&cm, &cmd, engine, c);
     if (s == dnnl_success) {
         omp_set_num_threads(threads < 1 ? 1 : threads);
@@ -154,7 +147,22 @@ int rt_bf16_gemm(int ta, int tb, long batch, long m, long n, long k, float alpha
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (ops) dnnl_post_ops_destroy(ops);
     if (attr) dnnl_primitive_attr_destroy(attr);
+    return s == dnnl_success ? 0 : (int)s;
+}
+
+int rt_bf16_gemm(int ta, int tb, long batch, long m, long n, long k, float alpha,
+                 const float *a, long lda, long strideA, const float *b, long ldb, long strideB,
+                 float *c, long ldc, long strideC, int accumulate, int threads) {
+    long batchA = strideA == 0 ? 1 : batch, batchB = strideB == 0 ? 1 : batch;
+    long aRows = ta ? k : m, aWidth = ta ? m : k, bRows = tb ? n : k, bWidth = tb ? k : n;
+    unsigned short *a16 = malloc(sizeof(unsigned short) * (size_t)(batchA * m * k));
+    unsigned short *b16 = malloc(sizeof(unsigned short) * (size_t)(batchB * k * n));
+    if (!a16 || !b16) { free(a16); free(b16); return -1; }
+    pack(a, batchA, strideA, aRows, aWidth, lda, a16);
+    pack(b, batchB, strideB, bRows, bWidth, ldb, b16);
+    int status = rt_bf16_gemm_converted(ta, tb, batch, m, n, k, alpha, a16, aWidth, strideA == 0 ? 0 : m * k,
+                                        b16, bWidth, strideB == 0 ? 0 : k * n, c, ldc, strideC, accumulate, threads);
     free(a16);
     free(b16);
-    return s == dnnl_success ? 0 : (int)s;
+    return status;
 }

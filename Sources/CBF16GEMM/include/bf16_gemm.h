@@ -23,6 +23,12 @@ int rt_bf16_gemm(int ta, int tb, long batch, long m, long n, long k, float alpha
                  const float *a, long lda, long strideA, const float *b, long ldb, long strideB,
                  float *c, long ldc, long strideC, int accumulate, int threads);
 
+/// rt_bf16_gemm on operands already rounded to bfloat16 (as rt_f32_to_bf16 stores them): lda / ldb are the
+/// stored rows' lengths and strideA / strideB the matrix strides (0 = shared), in elements.
+int rt_bf16_gemm_converted(int ta, int tb, long batch, long m, long n, long k, float alpha,
+                           const unsigned short *a16, long lda, long strideA, const unsigned short *b16, long ldb, long strideB,
+                           float *c, long ldc, long strideC, int accumulate, int threads);
+
 /// The calling thread's precision setting (-1 = not set, else the caller's own code): a C thread-local, so
 /// each thread (a training loop, a background KB refresh) keeps its own.
 int rt_precision_thread(void);

@@ -22,55 +22,85 @@ enum BF16GEMM {
         let status = rt_bf16_gemm(ta ? 1 : 0, tb ? 1 : 0, batch, m, n, k, alpha, a, lda, strideA, b, ldb, strideB,
                                   c, ldc, Swift.max(strideC, m * ldc), accumulate ? 1 : 0, Int32(Swift.max(1, threads)))
         if status == 0 { return true }
+        noteFailure(status, m: m, n: n, k: k, batch: batch)
+        return false
+    }
+
+    /// The one-time notice of a product oneDNN could not run.
+    static func noteFailure(_ status: Int32, m: Int, n: Int, k: Int, batch: Int) {
         if !failureNoted.exchange(true, ordering: .relaxed) {
             writeNotice("ragtime: a bf16 matrix product [\(m)x\(k)]x[\(k)x\(n)] (batch \(batch)) failed in oneDNN (status \(status)); such products compute in float32")
         }
-        return false
     }
 
     /// A product on the Tensor workers: split into row blocks of C (or column blocks when M is small, or
     /// chunks of the batch items), one single-threaded oneDNN call per block, as the float32 path splits small
     /// products. No OpenMP team runs, so oneDNN's idle threads never spin against the Swift kernels' workers
     /// (measured 2026-12-02, MiniLM KB encoding 16 x 128 on 2 cores: ~155 passages/s split, ~125 with one call
-    /// on oneDNN's 2 OpenMP threads; `RAGTIME_BF16_OMP=1` makes one such call instead). A block oneDNN could
+    /// on oneDNN's 2 OpenMP threads; `RAGTIME_BF16_OMP=1` makes one such call instead). Large products alone
+    /// are faster on OpenMP (2048x768x3072: ~840 against ~640 GFLOPS), but whole layers are not: a BERT-base
+    /// layer's forward+backward took 74 ms split, 75-81 ms with products from 4M or 16M multiply-adds on
+    /// OpenMP (2026-12-02). A block oneDNN could
     /// not run is computed in float32 by itself (the others are done; C must not be accumulated twice).
     static func blocks(_ ta: Bool, _ tb: Bool, batch: Int = 1, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                        strideA: Int = 0, _ b: UnsafePointer<Float>, ldb: Int, strideB: Int = 0, _ c: UnsafeMutablePointer<Float>,
                        accumulate: Bool) {
         let threads = Parallel.threadCount
-        // One block: rows i0..<i0+rows, columns j0..<j0+cols of items t0..<t0+items.
-        func run(items t0: Int, _ items: Int, rows i0: Int, _ rows: Int, cols j0: Int, _ cols: Int, threads: Int) {
-            let ab = a + t0 * strideA + (ta ? i0 : i0 * lda), bb = b + t0 * strideB + (tb ? j0 * ldb : j0)
-            let cb = c + t0 * m * n + i0 * n + j0
-            if product(ta, tb, batch: items, m: rows, n: cols, k: k, ab, lda: lda, strideA: strideA, bb, ldb: ldb, strideB: strideB,
-                       cb, ldc: n, strideC: m * n, accumulate: accumulate, threads: threads) { return }
-            Parallel.withSingleThreadedBLAS {
-                for t in 0..<items {
-                    sgemmLD(ta, tb, m: rows, n: cols, k: k, alpha: 1, ab + t * strideA, lda, bb + t * strideB, ldb,
-                            beta: accumulate ? 1 : 0, cb + t * m * n, n)
-                }
-            }
-        }
         if useOpenMP || threads == 1 || batch * m * n * k < GEMM.splitMACs {
-            run(items: 0, batch, rows: 0, m, cols: 0, n, threads: useOpenMP ? threads : 1)
+            if !product(ta, tb, batch: batch, m: m, n: n, k: k, a, lda: lda, strideA: strideA, b, ldb: ldb, strideB: strideB,
+                        c, ldc: n, strideC: m * n, accumulate: accumulate, threads: useOpenMP ? threads : 1) {
+                float32(ta, tb, items: 0..<batch, rows: 0..<m, cols: 0..<n, k: k, a, lda, strideA, b, ldb, strideB, c, m: m, n: n, accumulate)
+            }
             return
+        }
+        // Both operands rounded once (compact: lda / ldb are their stored widths), in parallel chunks.
+        let (countA, countB) = ((strideA == 0 ? 1 : batch) * m * k, (strideB == 0 ? 1 : batch) * k * n)
+        let a16 = UnsafeMutablePointer<UInt16>.allocate(capacity: countA), b16 = UnsafeMutablePointer<UInt16>.allocate(capacity: countB)
+        defer { a16.deallocate(); b16.deallocate() }
+        let chunk = 1 << 16
+        Parallel.forEach(countA + countB, grain: chunk) { r in
+            let lo = r.lowerBound, hi = r.upperBound
+            if lo < countA { rt_f32_to_bf16(a + lo, a16 + lo, Swift.min(hi, countA) - lo) }
+            if hi > countA { let s = Swift.max(lo, countA); rt_f32_to_bf16(b + (s - countA), b16 + (s - countA), hi - s) }
+        }
+        // One block: items, rows and columns of C.
+        func run(_ items: Range<Int>, _ rows: Range<Int>, _ cols: Range<Int>) {
+            let (t0, i0, j0) = (items.lowerBound, rows.lowerBound, cols.lowerBound)
+            let status = rt_bf16_gemm_converted(ta ? 1 : 0, tb ? 1 : 0, items.count, rows.count, cols.count, k, 1,
+                                                a16 + t0 * strideA + (ta ? i0 : i0 * lda), lda, strideA,
+                                                b16 + t0 * strideB + (tb ? j0 * ldb : j0), ldb, strideB,
+                                                c + t0 * m * n + i0 * n + j0, n, m * n, accumulate ? 1 : 0, 1)
+            if status != 0 {
+                noteFailure(status, m: rows.count, n: cols.count, k: k, batch: items.count)
+                float32(ta, tb, items: items, rows: rows, cols: cols, k: k, a, lda, strideA, b, ldb, strideB, c, m: m, n: n, accumulate)
+            }
         }
         // Split the dimension with the most room: batch items, rows (in multiples of 16) or columns.
         let parts = threads * 2  // 2 blocks per worker balance shared cores
+        func pieces(_ total: Int, multiple: Int) -> [Range<Int>] {
+            let per = ((total + parts - 1) / parts + multiple - 1) / multiple * multiple
+            return stride(from: 0, to: total, by: per).map { $0 ..< Swift.min(total, $0 + per) }
+        }
+        let blocks: [(Range<Int>, Range<Int>, Range<Int>)]
         if batch >= parts {
-            let per = (batch + parts - 1) / parts
-            Parallel.forEach(parts, grain: 1) { r in
-                for p in r where p * per < batch { run(items: p * per, Swift.min(batch, p * per + per) - p * per, rows: 0, m, cols: 0, n, threads: 1) }
-            }
+            blocks = pieces(batch, multiple: 1).map { ($0, 0..<m, 0..<n) }
         } else if m >= n || m >= parts * 32 {
-            let per = ((m + parts - 1) / parts + 15) / 16 * 16
-            Parallel.forEach((m + per - 1) / per, grain: 1) { r in
-                for p in r { for t in 0..<batch { run(items: t, 1, rows: p * per, Swift.min(m, p * per + per) - p * per, cols: 0, n, threads: 1) } }
-            }
+            blocks = (0..<batch).flatMap { t in pieces(m, multiple: 16).map { (t..<t + 1, $0, 0..<n) } }
         } else {
-            let per = ((n + parts - 1) / parts + 15) / 16 * 16
-            Parallel.forEach((n + per - 1) / per, grain: 1) { r in
-                for p in r { for t in 0..<batch { run(items: t, 1, rows: 0, m, cols: p * per, Swift.min(n, p * per + per) - p * per, threads: 1) } }
+            blocks = (0..<batch).flatMap { t in pieces(n, multiple: 16).map { (t..<t + 1, 0..<m, $0) } }
+        }
+        Parallel.forEach(blocks.count, grain: 1) { r in for i in r { run(blocks[i].0, blocks[i].1, blocks[i].2) } }
+    }
+
+    /// The float32 product of one block (after oneDNN failed on it), single-threaded BLAS per item.
+    private static func float32(_ ta: Bool, _ tb: Bool, items: Range<Int>, rows: Range<Int>, cols: Range<Int>, k: Int,
+                                _ a: UnsafePointer<Float>, _ lda: Int, _ strideA: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                                _ strideB: Int, _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, _ accumulate: Bool) {
+        let (i0, j0) = (rows.lowerBound, cols.lowerBound)
+        Parallel.withSingleThreadedBLAS {
+            for t in items {
+                sgemmLD(ta, tb, m: rows.count, n: cols.count, k: k, alpha: 1, a + t * strideA + (ta ? i0 : i0 * lda), lda,
+                        b + t * strideB + (tb ? j0 * ldb : j0), ldb, beta: accumulate ? 1 : 0, c + t * m * n + i0 * n + j0, n)
             }
         }
     }
