@@ -14,12 +14,8 @@
 # (a machine-wide setting would otherwise pin float32 to it); set RAGTIME_KEEP_CORETYPE=1 to keep it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=${PYTHON:-python3}
 PAIRS=${1:-2}
-: "${RAGTIME_SQUAD_KB:?set RAGTIME_SQUAD_KB to the SQuAD KB file (squad-kb.csv)}"
-: "${RAGTIME_SQUAD_BPE:?set RAGTIME_SQUAD_BPE to the tokenizer folder of a SQuAD run (OUT/tokenizer)}"
-export RAGTIME_SQUAD_KB RAGTIME_SQUAD_BPE
-swift build -c release --product RagtimeBench >&2
+. scripts/bench/squad_inputs.sh
 bench() {
     if [ "${RAGTIME_KEEP_CORETYPE:-0}" = 1 ]; then .build/release/RagtimeBench "$@"; else env -u OPENBLAS_CORETYPE .build/release/RagtimeBench "$@"; fi
 }

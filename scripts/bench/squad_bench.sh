@@ -12,12 +12,8 @@
 # virtual environment with torch, transformers and tokenizers). Pairs default to 3.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=${PYTHON:-python3}
 PAIRS=${1:-3}
-: "${RAGTIME_SQUAD_KB:?set RAGTIME_SQUAD_KB to the SQuAD KB file (squad-kb.csv)}"
-: "${RAGTIME_SQUAD_BPE:?set RAGTIME_SQUAD_BPE to the tokenizer folder of a SQuAD run (OUT/tokenizer)}"
-export RAGTIME_SQUAD_KB RAGTIME_SQUAD_BPE
-swift build -c release --product RagtimeBench >&2
+. scripts/bench/squad_inputs.sh
 for pair in $(seq 1 "$PAIRS"); do
     echo "== pair $pair: KB encoding"
     .build/release/RagtimeBench kb-encode

@@ -31,16 +31,7 @@ import torch.nn.functional as F
 torch.set_num_threads(2)
 torch.manual_seed(0)
 
-LABELS = {"float32": "float32", "bfloat16": "bf16 ac"}  # dtype -> the label on each layer line
-
-
-def dtypes():
-    """RAGTIME_BENCH_DTYPES as a list (default float32 and bfloat16); exits on an unknown name."""
-    names = [d.strip() for d in os.environ.get("RAGTIME_BENCH_DTYPES", "float32,bfloat16").split(",") if d.strip()]
-    unknown = [d for d in names if d not in LABELS]
-    if unknown:
-        raise SystemExit(f"RAGTIME_BENCH_DTYPES: unknown dtype(s) {', '.join(unknown)}; known: {', '.join(LABELS)}")
-    return names
+from peer_dtypes import LABELS, dtypes  # noqa: E402 (float32 / bf16 autocast selection)
 
 
 def runs(default):

@@ -32,16 +32,7 @@ SQUAD = [("squad-original (MiniLM x2, BART 256 3+3, B 8, n 5)", False),
          ("squad-end2end (MiniLM x2, BART 256 3+3, B 8, n 5)", True)]
 SIZE_HEADER = "case" + " " * 31 + "dtype    step s (median)   loss      peak RSS MB"
 SQUAD_HEADER = ("case" + " " * 49 + "dtype    update s (median)  updates/s      loss  peak RSS MB")
-LABELS = {"float32": "float32", "bfloat16": "bf16 ac"}  # dtype -> the label on each result line
-
-
-def dtypes():
-    """RAGTIME_BENCH_DTYPES as a list (default float32 and bfloat16); exits on an unknown name."""
-    names = [d.strip() for d in os.environ.get("RAGTIME_BENCH_DTYPES", "float32,bfloat16").split(",") if d.strip()]
-    unknown = [d for d in names if d not in LABELS]
-    if unknown:
-        raise SystemExit(f"RAGTIME_BENCH_DTYPES: unknown dtype(s) {', '.join(unknown)}; known: {', '.join(LABELS)}")
-    return names
+from peer_dtypes import LABELS, dtypes  # noqa: E402 (float32 / bf16 autocast selection)
 
 
 def run_size(threads, size, dtype):
