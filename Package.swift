@@ -17,22 +17,23 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Support"),  // what every layer shares: atomic folder saves
         .target(name: "Syntax", swiftSettings: optimized),
-        .target(name: "Tokenizers", swiftSettings: optimized),
+        .target(name: "Tokenizers", dependencies: ["Support"], swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),  // AVX-512/AVX2/baseline row kernels
         // bfloat16 matrix products through oneDNN (Debian's libdnnl, OpenMP runtime: libgomp).
         .target(name: "CBF16GEMM", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
         .target(name: "Tensor", dependencies: ["CBLAS", "CTensorKernels", "CBF16GEMM"], swiftSettings: optimized),
         // Layer 2: modules with Hugging Face parameter names, layers, checkpoints.
-        .target(name: "NN", dependencies: ["Tensor"], swiftSettings: optimized),
+        .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimized),
         // Layer 3: BERT/DPR encoders, BART, generation.
-        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers"], swiftSettings: optimized),
+        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers", "Support"], swiftSettings: optimized),
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
         // Layer 4: knowledge base; conforms to Models' `Retriever`, encodes with `DPRPassageEncoder`.
-        .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers"]),
+        .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers", "Support"]),
         // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).
         .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
         // Layer 6-8: the language.

@@ -1,5 +1,6 @@
 import Foundation
 import Index
+import Support
 
 /// kb.json: what the folder holds and which encoder weights produced the embeddings.
 public struct KBManifest: Codable, Equatable, Sendable {
@@ -38,8 +39,9 @@ public struct KBManifest: Codable, Equatable, Sendable {
 
 /// The KB folder: `passages.tsv` (header `id<TAB>title<TAB>text`, fields escaped `\\ \t \n \r`),
 /// `embeddings.safetensors` (F32 `embeddings [N, d]`), `index.faiss`, `kb.json`.
-/// `save` writes a complete new folder beside the target and renames it into place, so a crash
-/// leaves either the old KB or the new one, never a mix.
+/// `save` writes a complete new folder beside the target and renames it into place (AtomicFolder), so a
+/// failure or crash leaves either the old KB or the new one, never a mix; a stale file of an earlier save (an
+/// index the new KB does not have) is not carried over.
 extension KnowledgeBase {
     static let passagesFile = "passages.tsv"
     static let embeddingsFile = "embeddings.safetensors"
@@ -47,37 +49,26 @@ extension KnowledgeBase {
     static let manifestFile = "kb.json"
 
     public func save(to folder: URL) throws {
-        let fm = FileManager.default
-        let parent = folder.deletingLastPathComponent()
-        let token = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))"
-        let temp = parent.appendingPathComponent(".\(folder.lastPathComponent).tmp-\(token)")
+        let owned: Set<String> = [Self.passagesFile, Self.embeddingsFile, Self.indexFile, Self.manifestFile]
         do {
-            try fm.createDirectory(at: temp, withIntermediateDirectories: true)
-            try Data(Self.encodePassages(passages).utf8).write(to: temp.appendingPathComponent(Self.passagesFile))
-            if let embeddings, let d = dimension {
-                try EmbeddingsFile.write(embeddings, rows: count, cols: d,
-                                         metadata: ["encoder_fingerprint": manifest.encoder?.fingerprint ?? ""],
-                                         to: temp.appendingPathComponent(Self.embeddingsFile))
+            try AtomicFolder.update(folder, owns: owned) { temp in
+                try Data(Self.encodePassages(passages).utf8).write(to: temp.appendingPathComponent(Self.passagesFile))
+                if let embeddings, let d = dimension {
+                    try EmbeddingsFile.write(embeddings, rows: count, cols: d,
+                                             metadata: ["encoder_fingerprint": manifest.encoder?.fingerprint ?? ""],
+                                             to: temp.appendingPathComponent(Self.embeddingsFile))
+                }
+                if let index { try FaissFile.write(index, to: temp.appendingPathComponent(Self.indexFile)) }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(manifest).write(to: temp.appendingPathComponent(Self.manifestFile))
             }
-            if let index { try FaissFile.write(index, to: temp.appendingPathComponent(Self.indexFile)) }
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(manifest).write(to: temp.appendingPathComponent(Self.manifestFile))
-            // Swap into place: old folder aside, new folder in, old folder removed.
-            var aside: URL?
-            if fm.fileExists(atPath: folder.path) {
-                let old = parent.appendingPathComponent(".\(folder.lastPathComponent).old-\(token)")
-                try fm.moveItem(at: folder, to: old)
-                aside = old
-            }
-            try fm.moveItem(at: temp, to: folder)
-            if let aside { try? fm.removeItem(at: aside) }
         } catch let error as KBError {
-            try? fm.removeItem(at: temp)
             throw error
+        } catch let failure as AtomicFolder.Failure {
+            throw KBError.io(path: failure.path, message: failure.message)
         } catch {
-            try? fm.removeItem(at: temp)
-            throw KBError.io(path: folder.path, message: error.localizedDescription)
+            throw KBError.io(path: folder.path, message: AtomicFolder.describe(error))
         }
     }
 

@@ -1,13 +1,26 @@
 import Foundation
+import Support
 
 /// Saving (rag-spec.md §4.1, §4.8): tokenizer.json plus the classic files (vocab.txt, or vocab.json +
 /// merges.txt), tokenizer_config.json and special_tokens_map.json, so transformers loads the directory
 /// either way.
 extension Tokenizer {
+    /// The names a tokenizer save writes (either model kind); replaced together, other files kept.
+    public static let fileNames: Set<String> = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                                "vocab.txt", "vocab.json", "merges.txt"]
+
+    /// Saves the tokenizer's files into `directory` atomically (AtomicFolder): a failed save leaves the
+    /// folder as it was; other files in it (a model's) are kept.
     public func save(to directory: URL) throws {
-        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw TokenizerError.io(path: directory.relativePath, reason: "cannot create directory (\(error.localizedDescription))")
+        do {
+            try AtomicFolder.update(directory, owns: Self.fileNames) { try writeFiles(into: $0) }
+        } catch let failure as AtomicFolder.Failure {
+            throw TokenizerError.io(path: failure.path, reason: failure.message)
         }
+    }
+
+    /// Writes the files into an existing folder (a save's staging folder).
+    public func writeFiles(into directory: URL) throws {
         try TextFile.write(tokenizerJSON().rendered(), to: directory.appendingPathComponent("tokenizer.json"))
         try TextFile.write(configJSON().rendered(), to: directory.appendingPathComponent("tokenizer_config.json"))
         let map = JSONValue.object(specialTokenNames.entries.map { key, token in

@@ -1,6 +1,8 @@
 import Foundation
 import NN
+import Support
 import Tensor
+import Tokenizers
 
 /// Loading and saving Hugging Face model folders (`config.json` + `model.safetensors`), with the key
 /// rules of rag-spec.md §1.6, §2.8 and §5.3-5.4: legacy `gamma`/`beta` renamed, `position_ids`,
@@ -40,10 +42,24 @@ enum HFFolder {
         return Dictionary(uniqueKeysWithValues: tensors.map { (prefix + $0.key, $0.value) })
     }
 
-    static func save(_ module: Module, config: [String: Any], extraJSON: [String: [String: Any]] = [:], to folder: URL) throws {
-        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw ModelError.checkpoint("cannot create \(folder.path): \(error.localizedDescription)")
+    /// The names a model save writes: replaced together; other files of the folder (a tokenizer's) are kept.
+    static let modelFiles: Set<String> = ["config.json", "generation_config.json", "model.safetensors"]
+
+    /// Saves the module's folder atomically (AtomicFolder): config, extra JSON files and weights, plus the
+    /// tokenizer's files when given, all or nothing.
+    static func save(_ module: Module, config: [String: Any], extraJSON: [String: [String: Any]] = [:], tokenizer: Tokenizer? = nil,
+                     to folder: URL) throws {
+        do {
+            try AtomicFolder.update(folder, owns: modelFiles.union(tokenizer == nil ? [] : Tokenizer.fileNames)) { temp in
+                try write(module, config: config, extraJSON: extraJSON, to: temp)
+                try tokenizer?.writeFiles(into: temp)
+            }
+        } catch let failure as AtomicFolder.Failure {
+            throw ModelError.checkpoint(failure.description)
         }
+    }
+
+    private static func write(_ module: Module, config: [String: Any], extraJSON: [String: [String: Any]], to folder: URL) throws {
         var config = config
         config["transformers_version"] = "5.24.0"
         try writeConfigJSON(config, to: configURL(folder))
@@ -103,9 +119,10 @@ extension DPREncoder {
         return model
     }
 
-    /// Writes `config.json` and `model.safetensors` that `transformers` loads as this DPR class.
-    public func save(to folder: URL) throws {
-        try HFFolder.save(self, config: config.json(modelType: "dpr", architecture: kind.architecture), to: folder)
+    /// Writes `config.json` and `model.safetensors` that `transformers` loads as this DPR class (and the
+    /// tokenizer's files when given), atomically: a failed save leaves the folder as it was.
+    public func save(to folder: URL, tokenizer: Tokenizer? = nil) throws {
+        try HFFolder.save(self, config: config.json(modelType: "dpr", architecture: kind.architecture), tokenizer: tokenizer, to: folder)
     }
 }
 
@@ -134,8 +151,9 @@ extension BartModel {
     }
 
     /// Writes `config.json`, `generation_config.json` and `model.safetensors` (only `model.shared.weight`
-    /// for the tied embedding, like transformers).
-    public func save(to folder: URL) throws {
-        try HFFolder.save(self, config: config.json(), extraJSON: ["generation_config.json": config.generationJSON()], to: folder)
+    /// for the tied embedding, like transformers) and the tokenizer's files when given, atomically.
+    public func save(to folder: URL, tokenizer: Tokenizer? = nil) throws {
+        try HFFolder.save(self, config: config.json(), extraJSON: ["generation_config.json": config.generationJSON()],
+                          tokenizer: tokenizer, to: folder)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Support
 import Tensor
 import Tokenizers
 
@@ -14,41 +15,41 @@ extension RagForGeneration {
     /// Writes the checkpoint folder atomically (complete new folder renamed into place). `saveStep` is the
     /// `save_step` key the research project adds.
     public func save(to folder: URL, saveStep: Int? = nil) throws {
-        let fm = FileManager.default
-        let parent = folder.deletingLastPathComponent()
-        let temp = parent.appendingPathComponent(".\(folder.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))")
+        let owned: Set<String> = ["config.json", "generation_config.json", "model.safetensors", "question_encoder_tokenizer", "generator_tokenizer"]
         do {
-            try fm.createDirectory(at: temp, withIntermediateDirectories: true)
-            try writeConfigJSON(config.json(architecture: architecture, saveStep: saveStep), to: temp.appendingPathComponent("config.json"))
-            try writeConfigJSON(generator.config.generationJSON(), to: temp.appendingPathComponent("generation_config.json"))
-            var tensors: [String: Tensor] = [:]
-            for entry in namedTensors(buffers: true) where entry.name.split(separator: ".").dropFirst().first != "ctx_encoder" {
-                tensors[entry.name] = entry.tensor
+            try AtomicFolder.update(folder, owns: owned) { temp in
+                try writeConfigJSON(config.json(architecture: architecture, saveStep: saveStep), to: temp.appendingPathComponent("config.json"))
+                try writeConfigJSON(generator.config.generationJSON(), to: temp.appendingPathComponent("generation_config.json"))
+                var tensors: [String: Tensor] = [:]
+                for entry in namedTensors(buffers: true) where entry.name.split(separator: ".").dropFirst().first != "ctx_encoder" {
+                    tensors[entry.name] = entry.tensor
+                }
+                try SafeTensors.write(tensors, to: temp.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
+                try questionTokenizer.writeFiles(into: try subfolder(temp, "question_encoder_tokenizer"))
+                try generatorTokenizer.writeFiles(into: try subfolder(temp, "generator_tokenizer"))
             }
-            try SafeTensors.write(tensors, to: temp.appendingPathComponent("model.safetensors"), metadata: ["format": "pt"])
-            try questionTokenizer.save(to: temp.appendingPathComponent("question_encoder_tokenizer"))
-            try generatorTokenizer.save(to: temp.appendingPathComponent("generator_tokenizer"))
-            var aside: URL?
-            if fm.fileExists(atPath: folder.path) {
-                let old = parent.appendingPathComponent(".\(folder.lastPathComponent).old-\(UInt32.random(in: 0 ... .max))")
-                try fm.moveItem(at: folder, to: old)
-                aside = old
-            }
-            try fm.moveItem(at: temp, to: folder)
-            if let aside { try? fm.removeItem(at: aside) }
+        } catch let failure as AtomicFolder.Failure {
+            throw ModelError.checkpoint("cannot save the RAG checkpoint: \(failure.description)")
+        } catch let error as ModelError {
+            throw error
+        } catch let error as TokenizerError {
+            throw error
         } catch {
-            try? fm.removeItem(at: temp)
-            if error is ModelError || error is TokenizerError { throw error }
-            throw ModelError.checkpoint("cannot save the RAG checkpoint to \(folder.path): \(error)")
+            throw ModelError.checkpoint("cannot save the RAG checkpoint to \(folder.path): \(AtomicFolder.describe(error))")
         }
+    }
+
+    private func subfolder(_ parent: URL, _ name: String) throws -> URL {
+        let url = parent.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
     }
 
     /// The context encoder's own folder (`config.json`, `model.safetensors` and, if set, its tokenizer),
     /// as the research project's `dpr_ctx_checkpoint/checkpointN/`.
     public func saveContextEncoder(to folder: URL) throws {
         guard let contextEncoder else { throw RAGError.config("no context encoder is set for training; nothing to save") }
-        try contextEncoder.save(to: folder)
-        try contextTokenizer?.save(to: folder)
+        try contextEncoder.save(to: folder, tokenizer: contextTokenizer)
     }
 
     /// True when the checkpoint folder's `config.json` names `RagSequenceForGeneration` in `architectures`

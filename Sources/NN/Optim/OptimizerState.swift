@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Tensor
 
 /// Saving and restoring optimizer and scheduler state for exact resume:
@@ -28,9 +29,17 @@ extension AdamW {
         return out
     }
 
+    /// Saves `optimizer.safetensors` and `optimizer.json` into `directory` (created if missing) atomically:
+    /// both or neither; other files in the folder are kept.
     public func save(to directory: URL) throws {
-        try SafeTensors.write(stateTensors(), to: directory.appendingPathComponent("optimizer.safetensors"), metadata: ["format": "ragtime-adamw"])
-        try JSONFiles.write(savedState, to: directory.appendingPathComponent("optimizer.json"))
+        do {
+            try AtomicFolder.update(directory, owns: ["optimizer.safetensors", "optimizer.json"]) { temp in
+                try SafeTensors.write(stateTensors(), to: temp.appendingPathComponent("optimizer.safetensors"), metadata: ["format": "ragtime-adamw"])
+                try JSONFiles.write(savedState, to: temp.appendingPathComponent("optimizer.json"))
+            }
+        } catch let failure as AtomicFolder.Failure {
+            throw OptimError.state(failure.description)
+        }
     }
 
     /// Restores state saved by `save(to:)` from an optimizer over the same named parameters with the same

@@ -142,13 +142,10 @@ enum ModelBuiltins {
                     }
                 })
             },
-            Builtin("save", [Param("path")], "save(path): config.json + model.safetensors (+ the tokenizer's files) that transformers loads") { args in
+            Builtin("save", [Param("path")], "save(path): config.json + model.safetensors (+ the tokenizer's files) that transformers loads, atomically (a failed save leaves the folder as it was)") { args in
                 let box = try args.receiver(as: EncoderBox.self)
                 let folder = URL(fileURLWithPath: try args.string("path"))
-                try KBBuiltins.wrap(args.function) {
-                    try box.encoder.save(to: folder)
-                    try box.tokenizer?.save(to: folder)
-                }
+                try KBBuiltins.wrap(args.function) { try box.encoder.save(to: folder, tokenizer: box.tokenizer) }
                 return .null
             },
         ] + ModelSupport.moduleMethods { try $0.receiver(as: EncoderBox.self).encoder }
@@ -181,13 +178,10 @@ enum ModelBuiltins {
                     return .list(try tok.decodeBatch(rows, skipSpecialTokens: true).map { .string($0) })
                 }
             },
-            Builtin("save", [Param("path")], "save(path): config.json, generation_config.json, model.safetensors (+ the tokenizer's files)") { args in
+            Builtin("save", [Param("path")], "save(path): config.json, generation_config.json, model.safetensors (+ the tokenizer's files), atomically") { args in
                 let box = try args.receiver(as: BartBox.self)
                 let folder = URL(fileURLWithPath: try args.string("path"))
-                try KBBuiltins.wrap(args.function) {
-                    try box.model.save(to: folder)
-                    try box.tokenizer?.save(to: folder)
-                }
+                try KBBuiltins.wrap(args.function) { try box.model.save(to: folder, tokenizer: box.tokenizer) }
                 return .null
             },
         ] + ModelSupport.moduleMethods { try $0.receiver(as: BartBox.self).model }

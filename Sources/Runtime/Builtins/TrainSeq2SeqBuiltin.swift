@@ -28,10 +28,7 @@ extension TrainBuiltins {
             try BartFineTune(model: box.model, tokenizer: tokenizer, data: data, output: output, options: o)
         }
         let model = box.model
-        ft.saveModel = { folder in
-            try model.save(to: folder)
-            try tokenizer.save(to: folder)
-        }
+        ft.saveModel = { folder in try model.save(to: folder, tokenizer: tokenizer) }
         let stderr = FileHandle.standardError
         if verbose {
             ft.log = { stderr.write(Data(($0 + "\n").utf8)) }

@@ -18,7 +18,7 @@ import Tokenizers
 /// starts with the `<s>` it was trained to continue from).
 ///
 ///     let ft = try BartFineTune(model: g, tokenizer: tok, data: dir, output: out, options: o)
-///     ft.saveModel = { try g.save(to: $0); try tok.save(to: $0) }
+///     ft.saveModel = { try g.save(to: $0, tokenizer: tok) }
 ///     let s = try ft.run()              // val: {val_avg_loss, val_avg_em, ..., val_squad_em, val_squad_f1}
 public final class BartFineTune {
     public let model: BartModel
