@@ -29,6 +29,12 @@ public struct CallArgs {
         RuntimeError("\(function): argument '\(name)' must be \(expected), got \(interpreter.typeName(of: value(name)))")
     }
 
+    /// `x` truncated toward zero when that fits an Int (-2^63 <= x < 2^63), else nil (also for NaN and
+    /// infinities): the one conversion from Float to Int that never traps.
+    public static func truncatedInt(_ x: Double) -> Int? {
+        x.isFinite && x >= -0x1p63 && x < 0x1p63 ? Int(x.rounded(.towardZero)) : nil
+    }
+
     public func int(_ name: String) throws -> Int {
         switch value(name) {
         case .int(let n): return n

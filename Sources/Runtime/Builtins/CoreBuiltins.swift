@@ -31,7 +31,9 @@ enum CoreBuiltins {
                 guard step != 0 else { throw RuntimeError("range: step cannot be zero") }
                 // Counted in Double: Int arithmetic on extreme bounds would overflow.
                 let count = max(0, ((Double(stop) - Double(start)) / Double(step)).rounded(.up))
-                guard count <= 100_000_000 else { throw RuntimeError("range: \(Int(count)) items is too many") }
+                guard count <= 100_000_000 else {
+                    throw RuntimeError("range: \(count) items is too many (at most 100,000,000)")
+                }
                 return .list(stride(from: start, to: stop, by: step).map { .int($0) })
             },
             Builtin("type", [Param("x")], "type(x) -> String: the type name (Int, Float, List, Tensor, ...)") { args in
@@ -63,8 +65,8 @@ enum CoreBuiltins {
                 case .int(let n): return .int(n)
                 case .bool(let b): return .int(b ? 1 : 0)
                 case .float(let x):
-                    guard x.isFinite, abs(x) < 9.2e18 else { throw RuntimeError("int: \(x) has no Int value") }
-                    return .int(Int(x))
+                    guard let n = CallArgs.truncatedInt(x) else { throw RuntimeError("int: \(x) has no Int value") }
+                    return .int(n)
                 case .string(let s):
                     guard let n = Int(s.trimmingCharacters(in: .whitespaces)) else {
                         throw RuntimeError("int: cannot parse \(Interpreter.quoted(s)) as an Int")
@@ -104,9 +106,8 @@ enum CoreBuiltins {
                 args in
                 let x = try args.double("x")
                 guard let digits = try args.optionalInt("digits") else {
-                    let r = x.rounded(.toNearestOrEven)
-                    guard r.isFinite, abs(r) < 9.2e18 else { throw RuntimeError("round: \(x) has no Int value") }
-                    return .int(Int(r))
+                    guard let n = CallArgs.truncatedInt(x.rounded(.toNearestOrEven)) else { throw RuntimeError("round: \(x) has no Int value") }
+                    return .int(n)
                 }
                 let scale = pow(10.0, Double(digits))
                 return .float((x * scale).rounded(.toNearestOrEven) / scale)

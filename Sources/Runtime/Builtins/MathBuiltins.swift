@@ -30,7 +30,7 @@ enum MathBuiltins {
     }
 
     private static func integral(_ x: Double) throws -> Int {
-        guard x.isFinite, abs(x) < 9.2e18 else { throw RuntimeError("\(x) has no Int value") }
-        return Int(x)
+        guard let n = CallArgs.truncatedInt(x) else { throw RuntimeError("\(x) has no Int value") }
+        return n
     }
 }

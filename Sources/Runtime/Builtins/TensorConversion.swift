@@ -28,7 +28,12 @@ enum TensorConvert {
     /// Integer data (ids, targets, masks) from nested lists of Ints or from a tensor of whole numbers.
     static func ints(_ value: Value, _ what: String) throws -> IntTensor {
         if case .handle(let object) = value, let t = object as? Tensor {
-            return try IntTensor(shape: t.shape, scalars: t.scalars.map { Int($0) })
+            return try IntTensor(shape: t.shape, scalars: t.scalars.map { x in
+                guard x == x.rounded(), let n = CallArgs.truncatedInt(Double(x)) else {
+                    throw RuntimeError("\(what) must hold whole numbers that fit an Int, got \(x)")
+                }
+                return n
+            })
         }
         if case .int(let n) = value { return try IntTensor(shape: [], scalars: [n]) }
         var shape: [Int] = []

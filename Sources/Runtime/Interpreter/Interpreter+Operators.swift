@@ -114,7 +114,9 @@ extension Interpreter {
             return .float(Double(a) / Double(b))
         case .modulo:
             guard b != 0 else { throw RuntimeError("modulo by zero") }
-            let r = a % b
+            // Int.min % -1 overflows the division but its remainder is 0; r + b cannot overflow (opposite signs).
+            let (r, overflow) = a.remainderReportingOverflow(dividingBy: b)
+            if overflow { return .int(0) }
             return .int(r != 0 && (r < 0) != (b < 0) ? r + b : r)
         case .power:
             if b < 0 { return .float(pow(Double(a), Double(b))) }
