@@ -31,6 +31,28 @@ enum Segment {
 }
 
 /// Leftmost-longest matcher over one group of added tokens (all normalized or all raw).
+extension AddedToken {
+    /// Checks the added tokens of a tokenizer file against its vocabulary of `vocabularySize` ids: every id is
+    /// in `0 ..< vocabularySize + added.count` (an added token reuses a vocabulary id or extends the table by at
+    /// most one id per added token, so a file cannot ask for a 100-million-entry table), and no id is given to
+    /// two different contents. Errors name the file, the token and its id.
+    static func check(_ added: [AddedToken], vocabularySize: Int, file: String) throws {
+        let limit = vocabularySize + added.count
+        var byId: [Int: String] = [:]
+        for t in added {
+            guard t.id >= 0, t.id < limit else {
+                throw TokenizerError.malformedFile(file: file, line: nil,
+                    reason: "added token \(String(reflecting: t.content)) has id \(t.id), outside 0..<\(limit) (\(vocabularySize) vocabulary ids + \(added.count) added tokens)")
+            }
+            if let other = byId[t.id], other != t.content {
+                throw TokenizerError.malformedFile(file: file, line: nil,
+                    reason: "added tokens \(String(reflecting: other)) and \(String(reflecting: t.content)) share id \(t.id)")
+            }
+            byId[t.id] = t.content
+        }
+    }
+}
+
 struct AddedTokenMatcher: Sendable {
     private struct Pattern: Sendable {
         var scalars: [Unicode.Scalar]

@@ -60,6 +60,7 @@ extension Tokenizer {
         let normalizer = BertNormalizer(cleanText: true, handleChineseChars: config.tokenizeChineseChars ?? true,
                                         stripAccents: config.stripAccents, lowercase: lower)
         let added = specialAddedTokens(names, config: config) { model.tokenToId[$0] }
+        try AddedToken.check(added, vocabularySize: model.vocab.count, file: url.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json").path)
         return Tokenizer(model: .wordPiece(model), normalizer: normalizer, preTokenizer: .bert,
                          postProcessor: .bert(cls: (names.cls!, cls), sep: (names.sep!, sep), kind: .template),
                          decoder: .wordPiece(prefix: "##", cleanup: true), addedTokens: added, specialTokenNames: names,
@@ -99,6 +100,7 @@ extension Tokenizer {
             throw TokenizerError.missingToken(file: vocabJSON.relativePath, token: "\(names.cls ?? "nil")/\(names.sep ?? "nil")", role: "cls/sep")
         }
         let added = specialAddedTokens(names, config: flags) { index[$0] }
+        try AddedToken.check(added, vocabularySize: model.vocab.count, file: vocabJSON.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json").path)
         return Tokenizer(model: .bpe(model), normalizer: nil,
                          preTokenizer: .byteLevel(addPrefixSpace: config.addPrefixSpace ?? false, useRegex: true),
                          postProcessor: .roberta(cls: (names.cls!, cls), sep: (names.sep!, sep)), decoder: .byteLevel,

@@ -149,6 +149,10 @@ extension Tokenizer {
             names.pad = byName("<pad>"); names.mask = byName("<mask>"); names.unk = names.unk ?? byName("<unk>")
         }
         names.merge(config.names)
+        switch model {
+        case let .wordPiece(m): try AddedToken.check(added, vocabularySize: m.vocab.count, file: f.path)
+        case let .bpe(m): try AddedToken.check(added, vocabularySize: m.vocab.count, file: f.path)
+        }
         return Tokenizer(model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: template,
                          decoder: decoder, addedTokens: added, specialTokenNames: names,
                          modelMaxLength: config.modelMaxLength,

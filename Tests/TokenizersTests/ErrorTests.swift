@@ -75,6 +75,20 @@ final class ErrorTests: XCTestCase {
         assertError(.emptyVocabulary(file: url.path), mentions: [url.path]) { _ = try Tokenizer.load(from: url) }
     }
 
+    /// Added-token ids are checked against the vocabulary: negative, far beyond it (which once asked for a
+    /// 100-million-entry table) and shared by two contents are errors naming the file and the token.
+    func testAddedTokenIdsOutsideTheVocabulary() throws {
+        for (id, second) in [(-1, 3), (99_999_999, 3), (1_000_000_000_000, 3), (3, 3)] {
+            let json = #"{"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1, "b": 2}}, "#
+                + #""pre_tokenizer": {"type": "BertPreTokenizer"}, "added_tokens": [{"id": \#(id), "content": "[X]"}, {"id": \#(second), "content": "[Y]"}]}"#
+            let url = try write("tokenizer.json", json)
+            XCTAssertThrowsError(try Tokenizer.load(from: url), "id \(id)") { error in
+                let text = String(describing: error)
+                XCTAssert(text.contains(url.path) && (text.contains("[X]") || text.contains("share id")), text)
+            }
+        }
+    }
+
     func testMalformedMergesLine() throws {
         let vocab = try write("vocab.json", #"{"<s>": 0, "</s>": 1, "a": 2, "b": 3, "ab": 4, "c": 5}"#)
         _ = try write("merges.txt", "#version: 0.2\na b\na b c\n")
