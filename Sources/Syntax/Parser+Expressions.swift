@@ -10,7 +10,10 @@ extension Parser {
     /// or := and { 'or' and }
     mutating func orExpression() throws(SyntaxError) -> Expr {
         var left = try andExpression()
+        let base = treeDepth
+        defer { treeDepth = base }
         while current.isKeyword("or") {
+            try lengthen()
             let location = advance().location
             left = Expr(.or(left, try andExpression()), at: location)
         }
@@ -20,7 +23,10 @@ extension Parser {
     /// and := not { 'and' not }
     mutating func andExpression() throws(SyntaxError) -> Expr {
         var left = try notExpression()
+        let base = treeDepth
+        defer { treeDepth = base }
         while current.isKeyword("and") {
+            try lengthen()
             let location = advance().location
             left = Expr(.and(left, try notExpression()), at: location)
         }
@@ -41,6 +47,8 @@ extension Parser {
     /// comparison := sum { ('==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not' 'in') sum }
     mutating func comparison() throws(SyntaxError) -> Expr {
         var left = try sum()
+        let base = treeDepth
+        defer { treeDepth = base }
         while true {
             let location = current.location
             let op: BinaryOperator
@@ -58,6 +66,7 @@ extension Parser {
             } else {
                 return left
             }
+            try lengthen()
             left = Expr(.binary(op, left, try sum()), at: location)
         }
     }
@@ -65,7 +74,10 @@ extension Parser {
     /// sum := product { ('+' | '-') product }
     mutating func sum() throws(SyntaxError) -> Expr {
         var left = try product()
+        let base = treeDepth
+        defer { treeDepth = base }
         while current.isOp("+") || current.isOp("-") {
+            try lengthen()
             let token = advance()
             left = Expr(.binary(token.text == "+" ? .add : .subtract, left, try product()), at: token.location)
         }
@@ -75,8 +87,11 @@ extension Parser {
     /// product := unary { ('*' | '/' | '%' | '@') unary }
     mutating func product() throws(SyntaxError) -> Expr {
         var left = try unary()
+        let base = treeDepth
+        defer { treeDepth = base }
         while current.kind == .op, ["*", "/", "%", "@"].contains(current.text),
               let op = BinaryOperator(rawValue: current.text) {
+            try lengthen()
             let location = advance().location
             left = Expr(.binary(op, left, try unary()), at: location)
         }
@@ -109,7 +124,10 @@ extension Parser {
     /// postfix := primary { '(' args ')' | '.' NAME | '[' index ']' }
     mutating func postfix() throws(SyntaxError) -> Expr {
         var expr = try primary()
+        let base = treeDepth
+        defer { treeDepth = base }
         while true {
+            if current.isOp("(") || current.isOp(".") || current.isOp("[") { try lengthen() }
             if current.isOp("(") {
                 advance()
                 expr = Expr(.call(expr, try arguments()), at: expr.location)
@@ -261,6 +279,7 @@ extension Parser {
                 var lexer = Lexer(source: code, file: location.file, line: location.line, column: location.column)
                 var inner = Parser(tokens: try lexer.tokenize())
                 inner.depth = depth
+                inner.treeDepth = treeDepth
                 inner.skipNewlines()
                 let expr = try inner.expression()
                 inner.skipNewlines()

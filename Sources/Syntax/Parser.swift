@@ -14,6 +14,11 @@ public struct Parser {
     /// Bracket/expression nesting, bounded so hostile input cannot exhaust the stack.
     var depth = 0
     static let maxDepth = 128
+    /// Depth of the expression tree being built: nesting plus the left-deep chains of binary operators, calls,
+    /// members and indexing (`1 + 1 + ... + 1` is a tree as deep as it is long, and evaluating it recurses that
+    /// deep), bounded so a long flat expression is a syntax error instead of a stack overflow.
+    var treeDepth = 0
+    static let maxTreeDepth = 1000
     /// Enclosing loops and functions of the statement being parsed (break/continue need a loop in
     /// the same function, return needs a function).
     var loopDepth = 0
@@ -97,12 +102,28 @@ public struct Parser {
 
     mutating func nest() throws(SyntaxError) {
         depth += 1
+        treeDepth += 1
         if depth > Parser.maxDepth {
             throw SyntaxError(
                 diagnostic: Diagnostic("expression nested too deeply (limit \(Parser.maxDepth))", at: current.location),
                 isIncomplete: false)
         }
+        try checkTreeDepth()
     }
 
-    mutating func unnest() { depth -= 1 }
+    mutating func unnest() { depth -= 1; treeDepth -= 1 }
+
+    /// One more link of a left-deep chain (the caller restores `treeDepth` when its loop ends).
+    mutating func lengthen() throws(SyntaxError) {
+        treeDepth += 1
+        try checkTreeDepth()
+    }
+
+    private func checkTreeDepth() throws(SyntaxError) {
+        if treeDepth > Parser.maxTreeDepth {
+            throw SyntaxError(
+                diagnostic: Diagnostic("expression too long or deep: more than \(Parser.maxTreeDepth) chained operations (split it into several statements)", at: current.location),
+                isIncomplete: false)
+        }
+    }
 }

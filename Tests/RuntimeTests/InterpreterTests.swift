@@ -19,6 +19,15 @@ final class InterpreterTests: XCTestCase {
         XCTAssertTrue(interp.completions(for: "wh").contains("while"))
     }
 
+    /// The longest chains the parser allows evaluate (no stack overflow): 990 additions, 490 method calls (a member and a call each).
+    func testTheLongestAllowedChainsEvaluate() throws {
+        let interp = interpreter()
+        let out = StringSink()
+        try interp.run(source: "print(" + Array(repeating: "1", count: 990).joined(separator: " + ") + ")", name: "c.rag", output: out)
+        try interp.run(source: "print(\"a\"" + String(repeating: ".upper()", count: 490) + ")", name: "m.rag", output: out)
+        XCTAssertEqual(out.text, "990\nA\n")
+    }
+
     func testStateSurvivesErrorsAndResetClearsIt() throws {
         let interp = interpreter()
         let out = StringSink()

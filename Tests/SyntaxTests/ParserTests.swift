@@ -19,6 +19,20 @@ final class ParserTests: XCTestCase {
         return nil
     }
 
+    /// Left-deep chains (operators, calls, members, indexing) count toward the tree-depth limit: evaluating them
+    /// recurses as deep as they are long, so a long flat expression is a located syntax error, not a crash.
+    func testLongFlatChainsAreLimited() throws {
+        let n = Parser.maxTreeDepth - 10
+        XCTAssertNoThrow(try statements("x = " + Array(repeating: "1", count: n).joined(separator: " + ")))
+        for long in ["x = " + Array(repeating: "1", count: 5000).joined(separator: " + "),
+                     "x = a" + String(repeating: "[0]", count: 2000), "x = f" + String(repeating: "()", count: 2000),
+                     "x = a" + String(repeating: ".b", count: 2000), "x = " + Array(repeating: "a", count: 2000).joined(separator: " and "),
+                     "x = " + String(repeating: "(1 + ", count: 100) + Array(repeating: "1", count: 950).joined(separator: " * ") + String(repeating: ")", count: 100)] {
+            let d = try XCTUnwrap(failure(long), String(long.prefix(40)))
+            XCTAssertTrue(d.message.contains("more than \(Parser.maxTreeDepth) chained operations"), d.message)
+        }
+    }
+
     func testIncompleteInputIsDistinguishedFromErrors() {
         for open in ["x = (1 +", "fn f(a, b) {", "xs = [1, 2,", "d = {a: 1,", "s = \"abc", "if x {\n  y = 1",
                      "\"{1 +", "while true { if x {"] {
