@@ -146,4 +146,19 @@ final class CheckpointTests: XCTestCase {
         bart["model_type"] = "t5"
         XCTAssertThrowsError(try BartConfig(json: bart))
     }
+
+    /// A config value beyond 64 bits is named as such (it once read as "got 0"); malformed JSON names the file.
+    func testConfigIntegersThatDoNotFitAndMalformedJSON() throws {
+        let dir = try tempDir()
+        let url = dir.appendingPathComponent("config.json")
+        try #"{"model_type": "dpr", "vocab_size": 18446744073709551616}"#.write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try BertConfig(json: ConfigReader.load(url), source: url.path)) { error in
+            XCTAssertTrue("\(error)".contains("18446744073709551616 does not fit a 64-bit integer"), "\(error)")
+        }
+        try #"{"model_type": "dpr", "vocab_size": 3"#.write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ConfigReader.load(url)) { error in
+            XCTAssertTrue("\(error)".contains("\(url.path): malformed JSON"), "\(error)")
+        }
+    }
+
 }

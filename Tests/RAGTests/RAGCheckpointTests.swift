@@ -80,7 +80,7 @@ extension RAGCheckpointTests {
         let config = dir.appendingPathComponent("config.json")
         try Data("{\"architectures\": [\"RagSequenceForGeneration\"]".utf8).write(to: config)  // truncated
         XCTAssertThrowsError(try RagForGeneration.isSequenceCheckpoint(dir)) { error in
-            XCTAssertTrue("\(error)".contains("is not a JSON object"), "\(error)")
+            XCTAssertTrue("\(error)".contains("config.json: malformed JSON"), "\(error)")
         }
         try Data("{\"architectures\": [\"RagSequenceForGeneration\"]}".utf8).write(to: config)
         XCTAssertTrue(try RagForGeneration.isSequenceCheckpoint(dir))

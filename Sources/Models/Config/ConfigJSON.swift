@@ -18,7 +18,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
 /// Typed reading of a `config.json` object with a closed key set: every key must be read, listed as
 /// metadata, or pinned to the one value Ragtime implements; anything else is an error, so a config
 /// Ragtime does not support never loads as a silently different model.
-struct ConfigReader {
+public struct ConfigReader {
     let json: [String: Any]
     let source: String
     var seen: Set<String> = []
@@ -38,14 +38,20 @@ struct ConfigReader {
         self.source = source
     }
 
-    static func load(_ url: URL) throws -> [String: Any] {
+    /// The JSON object of a config file; unreadable, malformed (with Foundation's position) or non-object
+    /// files are `ModelError.config` naming the file.
+    public static func load(_ url: URL) throws -> [String: Any] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw ModelError.config("cannot read \(url.path): \(error.localizedDescription)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let dict = object as? [String: Any] else {
-            throw ModelError.config("\(url.path) is not a JSON object")
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            // Foundation's message carries the position ("around line 3, column 7").
+            let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? error.localizedDescription
+            throw ModelError.config("\(url.path): malformed JSON: \(detail)")
         }
+        guard let dict = object as? [String: Any] else { throw ModelError.config("\(url.path) is not a JSON object") }
         return dict
     }
 
@@ -59,7 +65,15 @@ struct ConfigReader {
         guard let n = raw as? NSNumber, n.doubleValue == n.doubleValue.rounded() else {
             throw fail(key, "must be an integer, got \(raw)")
         }
-        return n.intValue
+        return try fitting(key, n)
+    }
+
+    /// The Int value of a whole JSON number, or an error naming it when it does not fit 64 bits (NSNumber's
+    /// intValue would wrap 2^64 to 0).
+    private func fitting(_ key: String, _ n: NSNumber) throws -> Int {
+        let d = n.doubleValue
+        guard d >= -0x1p63 && d < 0x1p63 else { throw fail(key, "\(n.stringValue) does not fit a 64-bit integer") }
+        return Int(n.int64Value)
     }
 
     mutating func optionalInt(_ key: String, _ fallback: Int?) throws -> Int? {
@@ -69,7 +83,7 @@ struct ConfigReader {
         guard let n = raw as? NSNumber, n.doubleValue == n.doubleValue.rounded() else {
             throw fail(key, "must be an integer or null, got \(raw)")
         }
-        return n.intValue
+        return try fitting(key, n)
     }
 
     mutating func double(_ key: String, _ fallback: Double) throws -> Double {

@@ -84,10 +84,7 @@ enum ModelBuiltins {
             throw RuntimeError("\(args.function): \(folder.path) has no config.json")
         }
         return try KBBuiltins.wrap(args.function) {
-            let data = try Data(contentsOf: configURL)
-            guard let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ModelError.config("\(configURL.path) is not a JSON object")
-            }
+            let json = try ConfigReader.load(configURL)
             let tokenizer = try ModelSupport.tokenizerArg(args) ?? ModelSupport.folderTokenizer(folder)
             switch json["model_type"] as? String {
             case "dpr": return .handle(try EncoderBox(try DPREncoder.load(from: folder), tokenizer: tokenizer))
