@@ -47,13 +47,18 @@ public final class KnowledgeBase {
         self.manifest = manifest
     }
 
-    /// Reads a raw KB (CSV/TSV/JSONL) and splits it into passages (§8.1, §8.2).
+    /// Reads a raw KB (CSV/TSV/JSONL) and splits it into passages (§8.1, §8.2); a file that yields no passage
+    /// (empty, or every row skipped) is an error, not an empty KB.
     public static func fromRaw(_ url: URL, format: RawFormat? = nil, wordsPerPassage: Int = 100,
                                skipMalformed: Bool = false, log: ((String) -> Void)? = nil) throws -> KnowledgeBase {
         guard wordsPerPassage >= 1 else { throw KBError.invalidArgument("words per passage must be positive, got \(wordsPerPassage)") }
         let f = format ?? RawFormat.guess(from: url)
         let read = try RawKB.read(url, format: f, skipMalformed: skipMalformed, log: log)
         let passages = PassageSplitter.split(read.documents, wordsPerPassage: wordsPerPassage)
+        guard !passages.isEmpty else {
+            let skipped = read.skipped.isEmpty ? "" : " (\(read.skipped.count) malformed rows skipped)"
+            throw KBError.corrupt(path: url.path, message: "no passages: the file has no documents with text\(skipped)")
+        }
         let manifest = KBManifest(source: url.path, sourceFormat: f, documents: read.documents.count,
                                   skippedRows: read.skipped.count, wordsPerPassage: wordsPerPassage,
                                   passages: passages.count)

@@ -25,6 +25,18 @@ final class IngestTests: XCTestCase {
         XCTAssertEqual(kb.manifest.documents, 12)
     }
 
+    /// A KB file that yields no passage (empty, or every row skipped as malformed) is an error naming it.
+    func testAFileWithoutPassagesIsAnError() throws {
+        for (name, text) in [("empty", ""), ("skipped", "a\tb\tc\n")] {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-\(name)-\(UUID()).csv")
+            try Data(text.utf8).write(to: url)
+            defer { try? FileManager.default.removeItem(at: url) }
+            XCTAssertThrowsError(try KnowledgeBase.fromRaw(url, format: .csv, skipMalformed: true)) { error in
+                XCTAssertTrue("\(error)".contains(url.path) && "\(error)".contains("no passages"), "\(error)")
+            }
+        }
+    }
+
     func testMalformedRowsFailWithLineNumbersOrAreSkipped() throws {
         let csv = "a\tfine\nb\ttoo\tmany\nc\tok\n\"open\tquote never closed\n"
         XCTAssertThrowsError(try RawKB.parse(csv, format: .csv, path: "bad.csv")) { error in
