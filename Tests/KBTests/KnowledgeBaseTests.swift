@@ -229,4 +229,30 @@ final class KnowledgeBaseTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("truncated index file"), "\($0)")
         }
     }
+
+    /// kb.json's index kind and the index's stored vectors are checked against the folder: a flipped byte in the
+    /// last embedding row, or a kind kb.json does not match, is a corrupt-folder error naming the file.
+    func testIndexIsCrossCheckedWithKBJSONAndEmbeddings() throws {
+        let kb = syntheticKB(20)
+        try kb.encode(with: HashEncoder())
+        try kb.buildIndex(.hnsw(m: 8, efConstruction: 40, efSearch: 16), threads: 1)
+        let folder = tempDir()
+        try kb.save(to: folder)
+        XCTAssertNoThrow(try KnowledgeBase.load(from: folder))
+        let embeddings = folder.appendingPathComponent("embeddings.safetensors")
+        var bytes = try Data(contentsOf: embeddings)
+        bytes[bytes.count - 2] ^= 0x01  // last row's last value, low mantissa bits
+        try bytes.write(to: embeddings)
+        XCTAssertThrowsError(try KnowledgeBase.load(from: folder)) {
+            XCTAssertTrue("\($0)".contains("stored vector 19 differs from row 19"), "\($0)")
+        }
+        try kb.save(to: folder)
+        let manifest = folder.appendingPathComponent("kb.json")
+        let text = try String(contentsOf: manifest, encoding: .utf8).replacingOccurrences(of: "\"hnsw\"", with: "\"flat\"")
+        try text.write(to: manifest, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try KnowledgeBase.load(from: folder)) {
+            XCTAssertTrue("\($0)".contains("kb.json names a \"flat\" index"), "\($0)")
+        }
+    }
+
 }
