@@ -1,6 +1,10 @@
 import Foundation
 
 extension Value {
+    /// How deep the recursive walks over values (display, ordering, JSON) go before they stop with an error or,
+    /// for display, a marker; equality and release are iterative and have no limit.
+    public static let maxWalkDepth = 1000
+
     /// The type name shown by `type(x)` and in error messages; handles report their registered name
     /// through `Interpreter.typeName(of:)`, so this gives the Swift class name for them.
     public var typeName: String {
@@ -34,8 +38,32 @@ extension Value {
     }
 
     /// Structural equality: numbers compare by value across Int/Float, lists and dicts element-wise,
-    /// functions and handles by identity.
+    /// functions and handles by identity. Iterative (a work list of pairs), so any nesting depth is fine.
     public func isEqual(to other: Value) -> Bool {
+        var work: [(Value, Value)] = [(self, other)]
+        var compared: Set<[ObjectIdentifier]> = []  // pairs of containers already taken apart: cycles end
+        while let (a, b) = work.popLast() {
+            switch (a, b) {
+            case (.list(let x), .list(let y)):
+                if x === y || !compared.insert([ObjectIdentifier(x), ObjectIdentifier(y)]).inserted { continue }
+                guard x.items.count == y.items.count else { return false }
+                work.append(contentsOf: zip(x.items, y.items))
+            case (.dict(let x), .dict(let y)):
+                if x === y || !compared.insert([ObjectIdentifier(x), ObjectIdentifier(y)]).inserted { continue }
+                guard x.count == y.count else { return false }
+                for (key, value) in x.pairs {
+                    guard let other = y[key] else { return false }
+                    work.append((value, other))
+                }
+            default:
+                if !a.isEqualShallow(to: b) { return false }
+            }
+        }
+        return true
+    }
+
+    /// Equality of two values that are not both lists or both dicts.
+    private func isEqualShallow(to other: Value) -> Bool {
         switch (self, other) {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
@@ -44,13 +72,6 @@ extension Value {
         case (.int(let a), .float(let b)): return Double(a) == b
         case (.float(let a), .int(let b)): return a == Double(b)
         case (.string(let a), .string(let b)): return a == b
-        case (.list(let a), .list(let b)):
-            if a === b { return true }
-            return a.items.count == b.items.count && zip(a.items, b.items).allSatisfy { $0.isEqual(to: $1) }
-        case (.dict(let a), .dict(let b)):
-            if a === b { return true }
-            guard a.count == b.count else { return false }
-            return a.pairs.allSatisfy { key, value in b[key].map { value.isEqual(to: $0) } ?? false }
         case (.function(let a), .function(let b)): return a === b
         case (.builtin(let a), .builtin(let b)): return a === b
         case (.namespace(let a), .namespace(let b)): return a === b

@@ -23,6 +23,40 @@ public enum Value {
 public final class ListRef {
     public var items: [Value]
     public init(_ items: [Value]) { self.items = items }
+    deinit { ValueRelease.drain(&items) }
+}
+
+/// Releasing a value nested 1,000,000 levels deep must not recurse once per level (each `deinit` releasing its
+/// children would overflow the stack): a dying list or dict moves the items of children it alone holds into a
+/// work list, so every nested release happens in this one loop.
+enum ValueRelease {
+    /// The list of `value` with `value` cleared, so the returned reference is the caller's only one from it (a
+    /// pattern binding would keep the enum's reference alive beside it and defeat the uniqueness check).
+    @inline(never) static func takeList(_ value: inout Value) -> ListRef? {
+        guard case .list(let list) = value else { return nil }
+        value = .null
+        return list
+    }
+
+    @inline(never) static func takeDict(_ value: inout Value) -> DictRef? {
+        guard case .dict(let dict) = value else { return nil }
+        value = .null
+        return dict
+    }
+
+    static func drain(_ items: inout [Value]) {
+        guard items.contains(where: { if case .list = $0 { return true }; if case .dict = $0 { return true }; return false }) else { return }
+        var work = items
+        items = []
+        while !work.isEmpty {
+            var value = work.removeLast()
+            if var list = takeList(&value) {
+                if isKnownUniquelyReferenced(&list) { work.append(contentsOf: list.items); list.items = [] }
+            } else if var dict = takeDict(&value) {
+                if isKnownUniquelyReferenced(&dict) { work.append(contentsOf: dict.takeValues()) }
+            }
+        }
+    }
 }
 
 /// A mutable dictionary with string keys, kept in insertion order.
@@ -36,6 +70,20 @@ public final class DictRef {
 
     public var count: Int { keys.count }
     public var pairs: [(String, Value)] { keys.map { ($0, storage[$0] ?? .null) } }
+
+    deinit {
+        var values = Array(storage.values)
+        storage = [:]
+        ValueRelease.drain(&values)
+    }
+
+    /// Empties the dict and returns its values (for `ValueRelease`).
+    func takeValues() -> [Value] {
+        let values = Array(storage.values)
+        storage = [:]
+        keys = []
+        return values
+    }
 
     public subscript(key: String) -> Value? {
         get { storage[key] }

@@ -28,6 +28,42 @@ final class InterpreterTests: XCTestCase {
         XCTAssertEqual(out.text, "990\nA\n")
     }
 
+    /// Values nested 200,000 levels deep (built by a loop) display, compare, search and release without a
+    /// crash; ordering stops with an error past its depth limit; ordering lists that share sublists is linear;
+    /// equality of two self-containing lists ends.
+    func testDeepAndSharedValues() throws {
+        let interp = interpreter()
+        let out = StringSink()
+        let source = """
+        x = []
+        for i in range(200000) { x = [x] }
+        y = []
+        for i in range(200000) { y = [y] }
+        d = {}
+        for i in range(200000) { d = {k: d} }
+        print("deeper than 1000 levels" in str(x), x == y, x in [1, y], len(str(d)) > 1000)
+        a = [1]
+        a.append(a)
+        b = [1]
+        b.append(b)
+        z = []
+        for i in range(60) { z = [z, z] }
+        w = []
+        for i in range(60) { w = [w, w] }
+        print(a == b, z < w, z == w, [[1, [2]]] < [[1, [3]]])
+        x = nil
+        y = nil
+        d = nil
+        print("released")
+        """
+        try interp.run(source: source, name: "deep.rag", output: out)
+        XCTAssertEqual(out.text, "true true true true\ntrue false true true\nreleased\n")
+        XCTAssertThrowsError(try interp.run(source: "p = []\nfor i in range(2000) { p = [p] }\nq = []\nfor i in range(2000) { q = [q] }\np < q",
+                                            name: "order.rag", output: out)) { error in
+            XCTAssertTrue("\(error)".contains("cannot order lists nested deeper than 1000 levels"), "\(error)")
+        }
+    }
+
     func testStateSurvivesErrorsAndResetClearsIt() throws {
         let interp = interpreter()
         let out = StringSink()

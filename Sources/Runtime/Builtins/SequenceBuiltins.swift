@@ -66,18 +66,35 @@ extension Interpreter {
     /// Ordering for sorting, min and max: numbers with numbers, strings with strings, lists
     /// lexicographically.
     func less(_ a: Value, _ b: Value) throws -> Bool {
+        var equal: Set<[ObjectIdentifier]> = []
+        return try order(a, b, depth: 0, equal: &equal) < 0
+    }
+
+    /// Three-way comparison (-1, 0, 1): one pass over nested lists (comparing each pair both ways was
+    /// exponential in the depth), pairs of lists already found equal are not compared again (lists sharing
+    /// sublists, `x = [x, x]`, stay linear), at most `Value.maxWalkDepth` levels deep, and interruptible.
+    private func order(_ a: Value, _ b: Value, depth: Int, equal: inout Set<[ObjectIdentifier]>) throws -> Int {
         switch (a, b) {
-        case (.int(let x), .int(let y)): return x < y
+        case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.int, .float), (.float, .int), (.float, .float):
-            if case .bool(let result) = try binary(.less, a, b, at: nil) { return result }
-            return false
-        case (.string(let x), .string(let y)): return x < y
+            if case .bool(true) = try binary(.less, a, b, at: nil) { return -1 }
+            if case .bool(true) = try binary(.less, b, a, at: nil) { return 1 }
+            return 0
+        case (.string(let x), .string(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.list(let x), .list(let y)):
-            for (p, q) in zip(x.items, y.items) {
-                if try less(p, q) { return true }
-                if try less(q, p) { return false }
+            let pair = [ObjectIdentifier(x), ObjectIdentifier(y)]
+            if x === y || equal.contains(pair) { return 0 }
+            guard depth < Value.maxWalkDepth else {
+                throw RuntimeError("cannot order lists nested deeper than \(Value.maxWalkDepth) levels")
             }
-            return x.items.count < y.items.count
+            if interruptCheck() { throw RuntimeError.interrupted(at: nil) }
+            for (p, q) in zip(x.items, y.items) {
+                let c = try order(p, q, depth: depth + 1, equal: &equal)
+                if c != 0 { return c }
+            }
+            let c = x.items.count < y.items.count ? -1 : (x.items.count > y.items.count ? 1 : 0)
+            if c == 0 { equal.insert(pair) }
+            return c
         default:
             throw RuntimeError("cannot order \(typeName(of: a)) and \(typeName(of: b))")
         }

@@ -22,23 +22,28 @@ extension Interpreter {
     /// lists and dicts with their elements displayed.
     public func display(_ value: Value) -> String {
         var open: Set<ObjectIdentifier> = []
-        return display(value, open: &open)
+        return display(value, open: &open, depth: 0)
     }
 
     /// `open` holds the lists and dicts being shown, so a list that contains itself shows `[...]`.
-    private func display(_ value: Value, open: inout Set<ObjectIdentifier>) -> String {
+    /// Deeper than `Value.maxWalkDepth` a container shows as `[...N levels...]` (no recursion past the limit).
+    private func display(_ value: Value, open: inout Set<ObjectIdentifier>, depth: Int) -> String {
+        if depth >= Value.maxWalkDepth {
+            if case .list = value { return "[...deeper than \(Value.maxWalkDepth) levels...]" }
+            if case .dict = value { return "{...deeper than \(Value.maxWalkDepth) levels...}" }
+        }
         switch value {
         case .list(let list):
             guard open.insert(ObjectIdentifier(list)).inserted else { return "[...]" }
             defer { open.remove(ObjectIdentifier(list)) }
             var parts: [String] = []
-            for item in list.items { parts.append(display(item, open: &open)) }
+            for item in list.items { parts.append(display(item, open: &open, depth: depth + 1)) }
             return "[" + parts.joined(separator: ", ") + "]"
         case .dict(let dict):
             guard open.insert(ObjectIdentifier(dict)).inserted else { return "{...}" }
             defer { open.remove(ObjectIdentifier(dict)) }
             var parts: [String] = []
-            for (key, item) in dict.pairs { parts.append("\(Interpreter.quoted(key)): \(display(item, open: &open))") }
+            for (key, item) in dict.pairs { parts.append("\(Interpreter.quoted(key)): \(display(item, open: &open, depth: depth + 1))") }
             return "{" + parts.joined(separator: ", ") + "}"
         default:
             return displayScalar(value)
