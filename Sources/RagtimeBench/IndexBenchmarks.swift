@@ -43,7 +43,7 @@ private func recallAt(_ r: SearchResults, _ truth: SearchResults) -> Double {
 
 func runIndexBenchmarks() throws {
     guard FileManager.default.fileExists(atPath: dataDir.appendingPathComponent("random-base.f32").path) else {
-        print("index: no data in \(dataDir.path); run `/work/venv/bin/python scripts/bench/faiss_bench.py data` (or scripts/bench/index_bench.sh)")
+        print("index: no data in \(dataDir.path); run `$PYTHON scripts/bench/faiss_bench.py data` (or scripts/bench/index_bench.sh)")
         return
     }
     if BLAS.coreName == "Prescott" {

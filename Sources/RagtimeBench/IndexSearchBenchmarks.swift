@@ -19,7 +19,7 @@ private func cpuSeconds() -> Double {
 func runIndexSearchBenchmarks() throws {
     let graphURL = searchDir.appendingPathComponent("random-20k-m32.faiss")
     guard FileManager.default.fileExists(atPath: graphURL.path) else {
-        print("index-search: no \(graphURL.path); run `/work/venv/bin/python scripts/bench/faiss_bench.py search` first")
+        print("index-search: no \(graphURL.path); run `$PYTHON scripts/bench/faiss_bench.py search` first")
         return
     }
     guard let index = try FaissFile.read(from: graphURL) as? HNSWIndex else {

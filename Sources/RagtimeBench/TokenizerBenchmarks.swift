@@ -47,10 +47,8 @@ private func trainingBenchmark(_ passages: [String]) throws {
 
 /// Rows of a title<TAB>text KB file, text column, CSV quoting ("..." with "" escapes) undone.
 private func loadKBPassages(limit: Int) throws -> [String] {
-    let env = ProcessInfo.processInfo.environment["RAGTIME_SQUAD_KB"]
-    let candidates = [env, "../shared/data/squad-v1.1/squad-kb.csv", "/work/shared/data/squad-v1.1/squad-kb.csv"].compactMap { $0 }
-    guard let path = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-        throw BenchError("SQuAD KB text not found (set RAGTIME_SQUAD_KB); tried \(candidates)")
+    guard let path = ProcessInfo.processInfo.environment["RAGTIME_SQUAD_KB"], FileManager.default.fileExists(atPath: path) else {
+        throw BenchError("SQuAD KB text not found: set RAGTIME_SQUAD_KB to a squad-kb.csv (title<TAB>text rows)")
     }
     let text = try String(contentsOfFile: path, encoding: .utf8)
     var out: [String] = []

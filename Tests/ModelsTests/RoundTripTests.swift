@@ -8,7 +8,7 @@ import XCTest
 /// outputs are recorded in roundtrip.json/.safetensors. Ragtime must reproduce them, which shows that its
 /// files load in transformers with the same meaning. Regenerate with:
 ///     RAGTIME_ROUNDTRIP_OUT=/tmp/rt swift test --filter RoundTripTests
-///     /work/venv/bin/python scripts/fixtures/models.py roundtrip /tmp/rt
+///     $PYTHON scripts/fixtures/models.py roundtrip /tmp/rt
 final class RoundTripTests: XCTestCase {
     static let seeds: [String: UInt64] = ["dpr_question": 7, "dpr_ctx": 8, "bart": 9]
 

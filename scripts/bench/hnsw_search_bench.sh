@@ -5,7 +5,7 @@
 # result ids equal to faiss's on that graph. See faiss_bench.py `search` and RagtimeBench `index-search`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-PY=${PYTHON:-/work/venv/bin/python}
+PY=${PYTHON:-python3}
 swift build -c release --product RagtimeBench >&2
 for r in $(seq "${ROUNDS:-3}"); do
     echo "round $r: $(uptime)"

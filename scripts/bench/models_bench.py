@@ -3,7 +3,7 @@
 16 passages x 128 tokens (train mode, loss = mean(pooled^2)) and KB encoding throughput (eval, no grad),
 at MiniLM (384x6) and BERT-base (768x12) size. Same shapes and repetitions as the Swift suite.
 
-    /work/venv/bin/python scripts/bench/models_bench.py [case-prefix ...]   # e.g. MiniLM; default: all
+    $PYTHON scripts/bench/models_bench.py [case-prefix ...]   # e.g. MiniLM; default: all
 """
 import statistics
 import sys

@@ -5,7 +5,7 @@ random weights, dropout 0. Retrieval is an exact inner-product search in numpy o
 (a RagRetriever subclass replacing only the `datasets`/faiss lookup; tokenization, postprocess_docs and the
 ctx tokenization are transformers' own code). Median of N runs after one warm-up.
 
-    /work/venv/bin/python scripts/bench/rag_bench.py [threads] [case-prefix ...]   # e.g. 2 tiny
+    $PYTHON scripts/bench/rag_bench.py [threads] [case-prefix ...]   # e.g. 2 tiny
 """
 import os
 import resource

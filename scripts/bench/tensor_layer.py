@@ -1,7 +1,7 @@
 """PyTorch peer of RagtimeBench's tensor suite (same sitting, same sizes; 2 threads).
 
-    /work/venv/bin/python scripts/bench/tensor_layer.py
-    RAGTIME_BENCH_DTYPES=float32 /work/venv/bin/python scripts/bench/tensor_layer.py   # float32 only
+    $PYTHON scripts/bench/tensor_layer.py
+    RAGTIME_BENCH_DTYPES=float32 $PYTHON scripts/bench/tensor_layer.py   # float32 only
 
 sgemm GFLOPS at 512x768x768 and 2048x768x3072 (medians of 9 runs after a warm-up), one "bf16 matmul"
 line (torch.matmul of two bfloat16 tensors, 2048x768x3072, same timing), the nine GEMM shapes of a

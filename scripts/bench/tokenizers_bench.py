@@ -2,7 +2,7 @@
 throughput on the same text (first 4,000 SQuAD KB passages), single thread (one encode per passage) and
 batch-parallel (encode_batch, Rayon over all cores).
 
-    /work/venv/bin/python scripts/bench/tokenizers_bench.py
+    $PYTHON scripts/bench/tokenizers_bench.py
 """
 import csv, os, sys, time
 
@@ -12,7 +12,7 @@ from transformers import BertTokenizerFast  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIX = os.path.join(ROOT, "test_dir", "fixtures", "tokenizers")
-KB = os.environ.get("RAGTIME_SQUAD_KB", "/work/shared/data/squad-v1.1/squad-kb.csv")
+KB = os.environ.get("RAGTIME_SQUAD_KB") or sys.exit("set RAGTIME_SQUAD_KB to a squad-kb.csv (title<TAB>text rows)")
 
 
 def median(f, repeats=3, clock=time.perf_counter):
