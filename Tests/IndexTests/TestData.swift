@@ -1,17 +1,12 @@
 import Foundation
 @testable import Index
+import TestSupport
 
-/// Seeded data for the index tests (SplitMix64 + Box–Muller), so every run sees the same vectors.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Seeded data for the index tests (TestSupport's SplitMix64 + Box–Muller), so every run sees the same vectors.
+typealias SeededGenerator = SplitMix
+
+extension SplitMix {
+    init(seed: UInt64) { self.init(state: seed) }
 
     mutating func gaussian() -> Float {
         let u1 = Double.random(in: Double.ulpOfOne ..< 1, using: &self)

@@ -13,17 +13,6 @@ import XCTest
 /// CSV is damaged by byte flips, truncation or both, then loaded through the public loader. A case passes when the
 /// load succeeds or throws an error with a message; a crash or trap ends the test process, which fails the suite.
 final class CorruptFileTests: XCTestCase {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// One damaged copy of `bytes`: 1-4 flipped bytes (any bit pattern), a truncation, or both.
     static func mutate(_ bytes: Data, _ rng: inout SplitMix) -> Data {
         var out = bytes

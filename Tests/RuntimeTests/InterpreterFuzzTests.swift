@@ -8,17 +8,6 @@ import XCTest
 /// truncations of the golden scripts end normally or with a rendered error. Loops are cut off by the
 /// interrupt hook after a fixed number of safe points.
 final class InterpreterFuzzTests: XCTestCase {
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let pieces = [
         "x", "y", "xs", "d", "f", "=", "+=", "(", ")", "[", "]", "{", "}", ",", ":", ";", "\n", ".", "+", "-", "*",
         "/", "%", "**", "@", "==", "<", "and", "or", "not", "in", "1", "0", "-1", "2.5", "\"s\"", "\"{x}\"", "nil",

@@ -1,21 +1,11 @@
 import Foundation
 import XCTest
 @testable import Syntax
+import TestSupport
 
 /// The parser never crashes: random token soup and random truncations of the golden scripts always
 /// give a program or a located diagnostic (a line/column inside the input, or just past its end).
 final class ParserFuzzTests: XCTestCase {
-    /// SplitMix64, so every failing input is reproducible from its seed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let pieces = [
         "fn", "if", "elif", "else", "while", "for", "in", "return", "break", "continue", "import", "and", "or",
@@ -46,7 +36,7 @@ final class ParserFuzzTests: XCTestCase {
 
     func testRandomTokenSoup() {
         for seed in 0..<3000 {
-            var rng = SeededGenerator(state: UInt64(seed))
+            var rng = SplitMix(state: UInt64(seed))
             let count = Int.random(in: 1...40, using: &rng)
             let source = (0..<count).map { _ in Self.pieces.randomElement(using: &rng)! }.joined(separator: " ")
             checkResult(source, "seed \(seed): \(source.debugDescription)")
@@ -59,7 +49,7 @@ final class ParserFuzzTests: XCTestCase {
         let scripts = (FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil)?
             .compactMap { $0 as? URL }.filter { $0.pathExtension == "rag" } ?? []).sorted { $0.path < $1.path }
         XCTAssertGreaterThan(scripts.count, 40)
-        var rng = SeededGenerator(state: 7)
+        var rng = SplitMix(state: 7)
         var inputs = 0
         for script in scripts {
             let scalars = Array(try String(contentsOf: script, encoding: .utf8).unicodeScalars)
