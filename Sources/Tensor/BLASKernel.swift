@@ -103,7 +103,7 @@ public enum BLASKernel {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
             var c = [Float](repeating: .nan, count: m * n)
             a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
-                GEMM.sgemm(pa.baseAddress!, ta, pb.baseAddress!, tb, pc.baseAddress!, m: m, n: n, k: k)
+                GEMM.sgemm(pa.baseAddress!, ta, pb.baseAddress!, tb, pc.baseAddress!, m: m, n: n, k: k, precision: .float32)
             } } }
             for i in 0..<m {
                 for j in 0..<n {

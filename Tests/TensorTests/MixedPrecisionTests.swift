@@ -106,6 +106,18 @@ final class MixedPrecisionTests: XCTestCase {
         if Precision.bfloat16Available { XCTAssertGreaterThan(worst, 0) }
     }
 
+    /// A thread's own setting reaches the products an op runs on the workers (the batched loop of small items),
+    /// even when the session default says otherwise.
+    func testWorkersUseTheCallingThreadsPrecision() throws {
+        let a = try randn([6, 40, 24]), b = try randn([6, 24, 40])  // small items: the parallel item loop
+        let f32 = try a.matmul(b).scalars
+        let before = Precision.sessionDefault
+        Precision.sessionDefault = .bfloat16
+        defer { Precision.sessionDefault = before }
+        let pinned = try Precision.with(.float32) { try a.matmul(b) }.scalars
+        XCTAssertEqual(pinned, f32)
+    }
+
     func testThePrecisionIsPerThreadAndRestored() throws {
         XCTAssertEqual(Precision.requested, .float32)
         Precision.with(.bfloat16) {

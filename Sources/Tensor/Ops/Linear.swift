@@ -20,7 +20,8 @@ extension Tensor {
         if k == 0 && bias == nil {
             out.base.update(repeating: 0, count: rows * n)
         } else if rows > 0 && n > 0 {
-            GEMM.sgemm(base, false, weight.base, true, out.base, m: rows, n: n, k: k, accumulate: bias != nil)
+            GEMM.sgemm(base, false, weight.base, true, out.base, m: rows, n: n, k: k, accumulate: bias != nil,
+                       precision: Precision.active)
         }
 
         // The closure keeps only what it reads: the weight for dx, x for dweight.

@@ -15,9 +15,11 @@ enum GEMM {
     /// Other products from `splitMACs` up (small K or N, e.g. d = 64 models) are split into row (or column)
     /// blocks of C, one single-threaded BLAS call per block on the Tensor workers.
     /// With `accumulate`, C += op(A) @ op(B) (BLAS beta 1) instead.
-    /// In `Precision.bfloat16` the product is one oneDNN call with its own threads (BF16GEMM).
+    /// In `.bfloat16` the product goes to oneDNN in blocks on the Tensor workers (BF16GEMM.blocks). The caller
+    /// passes the precision it read on its own thread (`Precision.active`): a worker of a parallel loop has no
+    /// setting of its own.
     static func sgemm(_ a: UnsafePointer<Float>, _ ta: Bool, _ b: UnsafePointer<Float>, _ tb: Bool,
-                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false) {
+                      _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, accumulate: Bool = false, precision: Precision) {
         let beta: Float = accumulate ? 1 : 0
         if k == 0 {
             if !accumulate { c.update(repeating: 0, count: m * n) }
@@ -25,7 +27,7 @@ enum GEMM {
         }
         if m == 0 || n == 0 { return }
         let (lda, ldb) = (ta ? m : k, tb ? k : n)
-        if Precision.active == .bfloat16 {
+        if precision == .bfloat16 {
             BF16GEMM.blocks(ta, tb, m: m, n: n, k: k, a, lda: lda, b, ldb: ldb, c, accumulate: accumulate)
             return
         }
@@ -98,10 +100,11 @@ extension Tensor {
         let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
         let batch = try Shape.broadcast(aBatch, bBatch, op: "matmul")
         let out = Tensor(uninitialized: batch + [m, n])
+        let precision = Precision.active  // read here: the item loop below may run on workers
 
         if bBatch.isEmpty && !transposeA {
             // [..., M, K] @ [K, N]: one product with the batch folded into M.
-            GEMM.sgemm(a.base, false, b.base, transposeB, out.base, m: Shape.count(aBatch) * m, n: n, k: k)
+            GEMM.sgemm(a.base, false, b.base, transposeB, out.base, m: Shape.count(aBatch) * m, n: n, k: k, precision: precision)
         } else {
             let count = Shape.count(batch)
             let aStrides = Shape.broadcastStrides(aBatch, to: batch), bStrides = Shape.broadcastStrides(bBatch, to: batch)
@@ -115,9 +118,10 @@ extension Tensor {
                     ai += idx * aStrides[d]
                     bi += idx * bStrides[d]
                 }
-                GEMM.sgemm(pa + ai * aSize, transposeA, pb + bi * bSize, transposeB, pc + i * m * n, m: m, n: n, k: k)
+                GEMM.sgemm(pa + ai * aSize, transposeA, pb + bi * bSize, transposeB, pc + i * m * n, m: m, n: n, k: k,
+                           precision: precision)
             }
-            let bf16 = Precision.active == .bfloat16
+            let bf16 = precision == .bfloat16
             if count > 1 && bf16 && m > 0 && n > 0 && k > 0,
                let sa = BF16GEMM.batchStride(aStrides, batch: batch, size: aSize),
                let sb = BF16GEMM.batchStride(bStrides, batch: batch, size: bSize) {
