@@ -44,23 +44,11 @@ const char *rt_bf16_isa_name(void) {
     }
 }
 
-const char *rt_bf16_library_version(void) {
-    static char text[32];
+void rt_bf16_library_version(int *major, int *minor, int *patch) {
     const dnnl_version_t *v = dnnl_version();
-    if (text[0] == 0) {
-        // Formatting three small ints by hand keeps this free of locale-dependent printf.
-        char *p = text;
-        int parts[3] = {v->major, v->minor, v->patch};
-        for (int i = 0; i < 3; i++) {
-            char digits[12];
-            int d = 0, x = parts[i] < 0 ? 0 : parts[i];
-            do { digits[d++] = (char)('0' + x % 10); x /= 10; } while (x > 0 && d < 11);
-            while (d > 0) *p++ = digits[--d];
-            if (i < 2) *p++ = '.';
-        }
-        *p = 0;
-    }
-    return text;
+    *major = v->major;
+    *minor = v->minor;
+    *patch = v->patch;
 }
 
 // Round to nearest even on the upper 16 bits; NaN stays a (quiet) NaN.

@@ -137,7 +137,8 @@ extension KnowledgeBase {
         }
         guard let embeddings else { throw KBError.corrupt(path: path, message: "an index without embeddings (kb.json has no encoder)") }
         let d = index.dimension
-        for id in 0..<index.count where index.vector(at: id) != Array(embeddings[id * d ..< (id + 1) * d]) {
+        for id in 0..<index.count
+        where !index.vector(at: id).elementsEqual(embeddings[id * d ..< (id + 1) * d], by: { $0.bitPattern == $1.bitPattern }) {
             throw KBError.corrupt(path: path, message: "stored vector \(id) differs from row \(id) of \(embeddingsFile)")
         }
     }

@@ -71,7 +71,9 @@ public enum Precision: String, Sendable, CaseIterable, Codable {
 
     /// One line for `ragtime --version`: which kernels each precision uses here.
     public static var kernelDescription: String {
-        let isa = String(cString: rt_bf16_isa_name()), version = String(cString: rt_bf16_library_version())
+        var (major, minor, patch): (Int32, Int32, Int32) = (0, 0, 0)
+        rt_bf16_library_version(&major, &minor, &patch)
+        let isa = String(cString: rt_bf16_isa_name()), version = "\(major).\(minor).\(patch)"
         let bf16 = bfloat16Available ? "bf16 matmul: oneDNN \(version) \(isa)"
                                      : "bf16 matmul: unavailable (oneDNN \(version) \(isa)), bf16 requests compute in float32"
         return "float32 matmul: OpenBLAS \(BLAS.coreName); \(bf16)"

@@ -7,9 +7,10 @@
 
 /// 1 when oneDNN dispatches bfloat16 matmul kernels on this CPU (AVX512-BF16 or AMX), else 0.
 int rt_bf16_available(void);
-/// oneDNN's effective ISA name ("avx512_core_bf16", "avx512_core_amx", "avx2", ...) and its version.
+/// oneDNN's effective ISA name ("avx512_core_bf16", "avx512_core_amx", "avx2", ...).
 const char *rt_bf16_isa_name(void);
-const char *rt_bf16_library_version(void);
+/// oneDNN's version.
+void rt_bf16_library_version(int *major, int *minor, int *patch);
 
 /// Rounds n floats to bfloat16 (round to nearest even, NaN kept NaN), stored as the upper 16 bits.
 void rt_f32_to_bf16(const float *x, unsigned short *y, long n);

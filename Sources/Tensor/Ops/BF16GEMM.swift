@@ -40,8 +40,8 @@ enum BF16GEMM {
     /// on oneDNN's 2 OpenMP threads; `RAGTIME_BF16_OMP=1` makes one such call instead). Large products alone
     /// are faster on OpenMP (2048x768x3072: ~840 against ~640 GFLOPS), but whole layers are not: a BERT-base
     /// layer's forward+backward took 74 ms split, 75-81 ms with products from 4M or 16M multiply-adds on
-    /// OpenMP (2026-12-02). A block oneDNN could
-    /// not run is computed in float32 by itself (the others are done; C must not be accumulated twice).
+    /// OpenMP (2026-12-02). A block oneDNN could not run is computed in float32 by itself (the others are
+    /// done; C must not be accumulated twice).
     static func blocks(_ ta: Bool, _ tb: Bool, batch: Int = 1, m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int,
                        strideA: Int = 0, _ b: UnsafePointer<Float>, ldb: Int, strideB: Int = 0, _ c: UnsafeMutablePointer<Float>,
                        accumulate: Bool) {

@@ -101,8 +101,8 @@ public final class RagFineTune {
     public var shouldStop: (() -> Bool)?
 
     /// Resumes if asked and possible, trains, installs a still-running refresh, runs the test split
-    /// (unless cancelled or `doPredict` is off) and returns what happened. The model is left in eval mode.
-    /// Trains (and tests with `doPredict`) with every product in `options.trainer.precision`.
+    /// (unless cancelled or `doPredict` is off) and returns what happened, with every matrix product in
+    /// `options.trainer.precision`. The model is left in eval mode.
     public func run() throws -> Summary {
         try Precision.with(options.trainer.precision) { try runInPrecision() }
     }
