@@ -1,10 +1,10 @@
 // swift-tools-version:6.0
 // Ragtime: a Swift runtime for retrieval-augmented generation research.
-// Layering (../shared/docs/DESIGN.md): a module never imports one above it.
+// Layering (README.md, "Layout"): a module never imports one above it.
 import PackageDescription
 
 /// Numeric kernels are compiled with optimisation even in debug builds: debug SIMD code is
-/// 100-900x slower, which would make `swift test` crawl (platform-notes.md, "Swift kernels").
+/// 100-900x slower, which would make `swift test` crawl (measured on the project's machine).
 let optimized: [SwiftSetting] = [.unsafeFlags(["-O"])]
 
 let package = Package(
@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
         // Layer 4: knowledge base; conforms to Models' `Retriever`, encodes with `DPRPassageEncoder`.
         .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers", "Support"]),
-        // Layer 5: datasets, metrics, checkpoints and the training loop (rag-spec §6).
+        // Layer 5: datasets, metrics, checkpoints and the training loop (docs/train.md).
         .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
         // Layer 6-8: the language.
         .target(name: "Runtime", dependencies: ["CZlib", "Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train"], swiftSettings: optimized),

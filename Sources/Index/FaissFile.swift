@@ -1,7 +1,8 @@
 import Foundation
 
 /// faiss's binary index layout for `IndexFlatIP` ("IxFI"), `IndexFlatL2` ("IxF2") and
-/// `IndexHNSWFlat` ("IHNf") (rag-spec.md §7.7): little-endian fields back to back, "vector" fields
+/// `IndexHNSWFlat` ("IHNf") as faiss writes them (faiss v1.7.4, `faiss/impl/index_write.cpp` and
+/// `index_read.cpp`; docs/index-kb.md): little-endian fields back to back, "vector" fields
 /// as `uint64 count` + elements, the common header `d, ntotal, dummy, dummy, is_trained, metric`.
 ///
 ///     try FaissFile.write(index, to: url)          // atomic (temporary file + rename)

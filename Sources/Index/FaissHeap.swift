@@ -1,6 +1,7 @@
 /// faiss's binary max-heap over parallel (value, id) arrays (`CMax` with id tie-break, `cmp2`):
 /// the top (slot 0) is the largest value, and on equal values the larger id. Used for the top-k
-/// result heaps and HNSW's MinimaxHeap so that tie handling matches faiss (rag-spec.md §7.4).
+/// result heaps and HNSW's MinimaxHeap so that tie handling matches faiss (faiss v1.7.4, `faiss/utils/Heap.h`,
+/// `CMax`; docs/index-kb.md).
 enum MaxHeap {
     /// `(a1, b1)` ranks above `(a2, b2)`: larger value, or equal value and larger id.
     @inline(__always)

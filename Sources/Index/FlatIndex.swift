@@ -1,6 +1,7 @@
 import CBLAS
 
-/// Exact search over all stored vectors (faiss `IndexFlatIP` / `IndexFlatL2`, rag-spec.md §7.5).
+/// Exact search over all stored vectors (faiss `IndexFlatIP` / `IndexFlatL2`, faiss v1.7.4 `faiss/IndexFlat.cpp`;
+/// docs/index-kb.md).
 ///
 ///     let flat = try FlatIndex(dimension: 768, metric: .innerProduct)
 ///     try flat.add(embeddings)                      // [n * 768]

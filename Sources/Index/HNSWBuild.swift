@@ -1,4 +1,5 @@
-/// HNSW insertion as faiss 1.7.4 does it (rag-spec.md §7.3, `HNSWBuildRules.faiss1_7_4`): candidate search with efConstruction,
+/// HNSW insertion as faiss 1.7.4 does it (`faiss/impl/HNSW.cpp`, `add_with_locks`; `HNSWBuildRules.faiss1_7_4`,
+/// docs/index-kb.md): candidate search with efConstruction,
 /// the neighbour-selection heuristic (`shrink_neighbor_list`), and bidirectional linking with pruning.
 extension HNSWKernel {
     /// Inserts node `pt` (already given its slots) with level `level`, starting from `entry` at `maxLevel`.

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The HNSW graph exactly as faiss stores it (rag-spec.md §7.1, §7.7).
+/// The HNSW graph exactly as faiss stores it (faiss v1.7.4, `faiss/impl/HNSW.h`: `levels`, `offsets`,
+/// `neighbors`, `assign_probas`, `cum_nneighbor_per_level`; docs/index-kb.md).
 ///
 /// Node `i` has level `levels[i] − 1` and owns the neighbour slots
 /// `offsets[i] ..< offsets[i + 1]`; its list at level `ℓ` is

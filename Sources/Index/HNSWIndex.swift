@@ -1,4 +1,4 @@
-/// faiss `IndexHNSWFlat`: an HNSW graph over a flat storage (rag-spec.md §7).
+/// faiss `IndexHNSWFlat`: an HNSW graph over a flat storage (faiss `faiss/IndexHNSW.cpp`; docs/index-kb.md).
 ///
 ///     let index = try HNSWIndex(dimension: 768, m: 128, metric: .innerProduct)
 ///     try index.add(embeddings)                   // [n * 768]
@@ -6,7 +6,7 @@
 ///
 /// The default build (`HNSWBuildRules.faissCurrent`) is faiss-cpu 1.15's: deterministic for any thread
 /// count (batched, lock-free; HNSWBatchBuild.swift) and equal to faiss's graph up to float rounding.
-/// `.faiss1_7_4` is rag-spec.md §7.3's insertion; with `addThreads == 1` it equals faiss 1.7.4 built
+/// `.faiss1_7_4` is faiss 1.7.4's insertion (`HNSW::add_with_locks`); with `addThreads == 1` it equals faiss 1.7.4 built
 /// single-threaded, with more threads buckets of over 100 points are inserted in parallel under
 /// per-node locks, as faiss 1.7.4 does with OpenMP, so that graph depends on scheduling.
 /// Searches of a batch run in parallel.
@@ -205,7 +205,7 @@ public final class HNSWIndex: VectorIndex {
 /// The faiss construction variant an `HNSWIndex` follows. The file layout, levels (same RNG draws),
 /// insertion order and search are the same for both.
 public enum HNSWBuildRules: Sendable {
-    /// faiss 1.7.4 as rag-spec.md §7.3 describes it: one point at a time; an overflowing neighbour list
+    /// faiss 1.7.4 (`faiss/impl/HNSW.cpp`, `add_with_locks`): one point at a time; an overflowing neighbour list
     /// is pruned to its slot count and written back farthest first.
     case faiss1_7_4
     /// faiss-cpu 1.15 (PyPI): prefix-doubling batches with forward links against a snapshot and a merge

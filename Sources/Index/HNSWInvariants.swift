@@ -1,4 +1,5 @@
-/// Structural invariants of an HNSW graph (style-anchors habit 12; rag-spec.md §7.7 consistency list).
+/// Structural invariants of an HNSW graph: what a graph faiss writes always satisfies (levels, offsets and
+/// neighbour slots consistent, every neighbour a valid id on its level), checked after builds and reads.
 extension HNSWGraph {
     /// Throws `IndexError.invariantViolated` naming the first broken invariant:
     /// level table shape (`cum = [0, 2M, 3M, …]`), every node's level in range and its slot count

@@ -1,5 +1,5 @@
 /// Raw-pointer view of an HNSW graph and its vectors, shared by the insertion and search routines
-/// (rag-spec.md §7.3–§7.4). Valid only inside the `withUnsafe…` scope that created it.
+/// (faiss `faiss/impl/HNSW.cpp`; docs/index-kb.md). Valid only inside the `withUnsafe…` scope that created it.
 /// During a parallel add, writes to a node's list happen under that node's lock; reads of other
 /// nodes' lists are unsynchronised, as in faiss.
 struct HNSWKernel: @unchecked Sendable {

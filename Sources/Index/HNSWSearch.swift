@@ -1,6 +1,6 @@
 import CVectorKernels
 
-/// HNSW search as faiss does it (rag-spec.md §7.4): greedy descent on the upper levels, then a
+/// HNSW search as faiss does it (`HNSW::search`, `search_from_candidates` in `faiss/impl/HNSW.cpp`): greedy descent on the upper levels, then a
 /// bounded best-first search at level 0 with faiss's `MinimaxHeap` and the relative-distance stop.
 
 /// faiss `HNSW::MinimaxHeap`: a max-heap of capacity `n` whose popped minima stay in place

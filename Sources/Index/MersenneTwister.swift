@@ -1,5 +1,5 @@
 /// 32-bit Mersenne Twister (`std::mt19937`), the generator faiss seeds with 12345 for HNSW levels
-/// and with 789 for the per-`add` insertion shuffle (rag-spec.md §7.1–§7.3).
+/// and with 789 for the per-`add` insertion shuffle (faiss `faiss/impl/HNSW.cpp`, `IndexHNSW.cpp`).
 struct MersenneTwister: Sendable {
     private var state = [UInt32](repeating: 0, count: 624)
     private var index = 624

@@ -1,4 +1,4 @@
-/// The shared face of `FlatIndex` and `HNSWIndex` (rag-spec.md §7).
+/// The shared face of `FlatIndex` and `HNSWIndex` (docs/index-kb.md).
 ///
 /// Matrices are flat row-major `[Float]`: `n` rows of `dimension` values. Ids are the row numbers in
 /// insertion order (faiss labels). Scores follow faiss: inner products (descending) for
