@@ -17,29 +17,32 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Support"),  // what every layer shares: atomic folder saves
+        .target(name: "Support"),  // what every layer shares: atomic folder saves, the worker-thread setting
+        // Open MPI loaded at run time (dlopen of libmpi.so.40 under mpirun; nothing linked): docs/distributed.md.
+        .target(name: "CMPI", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Cluster", dependencies: ["CMPI"]),
         .target(name: "Syntax", swiftSettings: optimized),
         .target(name: "Tokenizers", dependencies: ["Support"], swiftSettings: optimized),
         // Layer 1: tensors and autodiff.
         .target(name: "CTensorKernels", cSettings: [.unsafeFlags(["-O3"])]),  // AVX-512/AVX2/baseline row kernels
         // bfloat16 matrix products through oneDNN (Debian's libdnnl, OpenMP runtime: libgomp).
         .target(name: "CBF16GEMM", cSettings: [.unsafeFlags(["-O3"])], linkerSettings: [.linkedLibrary("dnnl"), .linkedLibrary("gomp")]),
-        .target(name: "Tensor", dependencies: ["CBLAS", "CTensorKernels", "CBF16GEMM"], swiftSettings: optimized),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CTensorKernels", "CBF16GEMM", "Support"], swiftSettings: optimized),
         // Layer 2: modules with Hugging Face parameter names, layers, checkpoints.
         .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimized),
         // Layer 3: BERT/DPR encoders, BART, generation.
         .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers", "Support"], swiftSettings: optimized),
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels"], swiftSettings: optimized),
+        .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels", "Support"], swiftSettings: optimized),
         // Layer 4: knowledge base; conforms to Models' `Retriever`, encodes with `DPRPassageEncoder`.
-        .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers", "Support"]),
+        .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers", "Support", "Cluster"]),
         // Layer 5: datasets, metrics, checkpoints and the training loop (docs/train.md).
-        .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "Index", "KB"]),
+        .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "KB", "Cluster"]),
         // Layer 6-8: the language.
-        .target(name: "Runtime", dependencies: ["CZlib", "Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train"], swiftSettings: optimized),
+        .target(name: "Runtime", dependencies: ["CZlib", "Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train", "Cluster"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
-        .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime", "Tensor"]),
+        .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime"]),
         .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB", "NN"], swiftSettings: optimized),
         // Test support and tests.
         .target(name: "TestSupport", dependencies: ["Tensor"]),

@@ -1,9 +1,12 @@
 import Dispatch
 import Foundation
+import Support
 
 /// Splitting work over the machine's cores with `DispatchQueue.concurrentPerform`.
 enum Parallel {
-    static var coreCount: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+    /// The process-wide thread setting (`WorkerThreads`: the online cores unless the user or the MPI
+    /// set-up chose fewer).
+    static var coreCount: Int { WorkerThreads.count }
 
     /// Calls `body(range)` on contiguous chunks covering `0..<count`, in parallel when `threads > 1`.
     static func forChunks(_ count: Int, threads: Int = coreCount, minChunk: Int = 1,

@@ -1,5 +1,6 @@
 import CBLAS
 import Dispatch
+import Support
 import Synchronization
 
 #if canImport(Glibc)
@@ -12,21 +13,15 @@ import Glibc
 /// kernel uses; setting it also sets OpenBLAS's thread count. Kernels split work only when each
 /// chunk has at least a grain of work, so small tensors stay on the calling thread.
 public enum Parallel {
-    private static let configured = Atomic<Int>(0)
-
     /// Cores available to this process.
-    public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    public static var coreCount: Int { WorkerThreads.online }
 
-    /// Worker threads used by kernels and by OpenBLAS.
+    /// Worker threads used by kernels and by OpenBLAS (the process-wide `WorkerThreads` setting).
     public static var threadCount: Int {
-        get {
-            let n = configured.load(ordering: .relaxed)
-            return n > 0 ? n : coreCount
-        }
+        get { WorkerThreads.count }
         set {
-            let n = max(1, newValue)
-            configured.store(n, ordering: .relaxed)
-            BLAS.threadCount = n
+            WorkerThreads.count = newValue
+            BLAS.threadCount = WorkerThreads.count
         }
     }
 

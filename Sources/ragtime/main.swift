@@ -1,7 +1,6 @@
 import Foundation
 import REPL
 import Runtime
-import Tensor
 
 // The ragtime command: argument parsing, batch vs REPL, and the one place mapping outcomes to exit
 // codes (0 ok, 64 usage, 65 syntax error, 70 runtime error, 130 interrupted).
@@ -14,7 +13,9 @@ let usage = """
            ragtime --version | --help
     Top-level expression statements show their value. Script arguments are the list `args`.
     Exit codes: 0 ok, 64 usage, 65 syntax error, 70 runtime error, 130 interrupted.
-    Environment: RAGTIME_STDLIB (stdlib folder), RAGTIME_HISTORY (REPL history file, default ~/.ragtime_history).
+    Environment: RAGTIME_STDLIB (stdlib folder), RAGTIME_HISTORY (REPL history file, default ~/.ragtime_history),
+    RAGTIME_THREADS (worker threads), RAGTIME_MPI_OUTPUT=all (every rank prints, under mpirun).
+    Several processes: mpirun -np N ragtime run FILE (docs/distributed.md).
     """
 
 // Unbuffered writes, so standard output and standard error interleave in order.
@@ -55,8 +56,9 @@ func runBatch(source: String, name: String, arguments: [String]) -> Never {
         try interpreter.run(source: source, name: name, output: ClosureSink(writeOut))
         exit(0)
     } catch {
-        writeErr(error.rendered + "\n")
-        exit(error.exitCode)
+        // Under mpirun the rank's located message reaches the terminal and the whole job ends with
+        // this exit code (MPI_Abort), so no other rank waits for this one.
+        ProcessSetup.end(message: error.rendered, code: error.exitCode)
     }
 }
 
@@ -121,13 +123,12 @@ func runREPL() -> Never {
     exit(0)
 }
 
-BLASKernel.selectFastKernelIfNeeded()  // may re-execute once with OPENBLAS_CORETYPE (Tensor/BLASKernel.swift)
-MemoryTuning.apply()                   // heap reuse instead of page faults per step (Tensor/MemoryTuning.swift)
+do { try ProcessSetup.start() } catch { fail("\(error)", code: 70) }  // BLAS kernel, heap, MPI ranks, threads
 
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "--version":
-    writeOut("ragtime \(RagtimeVersion.string) (BLAS kernel: \(BLAS.coreName), threads: \(BLAS.threadCount))\n\(Precision.kernelDescription)\n")
+    writeOut(RagtimeVersion.report + "\n")
 case "--help", "-h":
     writeOut(usage + "\n")
 case "run":

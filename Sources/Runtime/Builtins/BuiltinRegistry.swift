@@ -20,6 +20,7 @@ public enum BuiltinRegistry {
             RagBuiltins.table,
             OptimBuiltins.table,
             TrainBuiltins.table,
+            MPIBuiltins.table,
         ]
     }
 }
