@@ -109,6 +109,18 @@ public final class KnowledgeBase {
         }
     }
 
+    /// Installs an index built elsewhere from these embeddings (another rank's, `buildIndexOnRanks`).
+    func installIndex(_ built: any VectorIndex, kind: KBIndexKind) throws {
+        guard let d = dimension, built.dimension == d, built.count == count else {
+            throw KBError.invalidArgument("a received index of \(built.count) vectors of dimension \(built.dimension) does not fit this KB (\(count) passages, dimension \(dimension ?? 0))")
+        }
+        index = built
+        switch kind {
+        case .flat: manifest.index = KBManifest.IndexInfo(kind: "flat", m: nil, efConstruction: nil, efSearch: nil)
+        case .hnsw(let m, let efC, let efS): manifest.index = KBManifest.IndexInfo(kind: "hnsw", m: m, efConstruction: efC, efSearch: efS)
+        }
+    }
+
     /// Top-`nDocs` passages per question (`questionEmbeddings` is `[B * d]`).
     public func retrieve(questionEmbeddings: [Float], nDocs: Int) throws -> Retrieval {
         guard let index, let embeddings, let d = dimension else {

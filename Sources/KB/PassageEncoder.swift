@@ -59,13 +59,33 @@ public enum PassageEncoding {
         let d = encoder.dimension
         let range = shard.range(total: passages.count)
         let order = lengthOrder(passages, range)
+        let vectors = try encodeBatches(passages, batches: batched(order, size: batchSize), with: encoder, progress: progress,
+                                        isCancelled: isCancelled)
         var out = [Float](repeating: 0, count: range.count * d)
-        progress?.start(total: range.count)
-        var b = 0
-        while b < order.count {
-            if isCancelled?() == true { throw KBError.cancelled(done: b) }
-            let e = min(b + batchSize, order.count)
-            let rows = Array(order[b ..< e])
+        for (j, row) in order.enumerated() {
+            let at = (row - range.lowerBound) * d
+            out.replaceSubrange(at ..< at + d, with: vectors[j * d ..< (j + 1) * d])
+        }
+        return EmbeddingShard(shard: shard, range: range, total: passages.count, dimension: d,
+                              fingerprint: encoder.fingerprint, embeddings: out)
+    }
+
+    /// `rows` cut into consecutive batches of `size` (the last may be shorter).
+    static func batched(_ rows: [Int], size: Int) -> [[Int]] {
+        stride(from: 0, to: rows.count, by: size).map { Array(rows[$0 ..< min($0 + size, rows.count)]) }
+    }
+
+    /// The vectors of `batches`' rows, `[rows * dimension]` in the order the batches list them; progress
+    /// per batch, `isCancelled` polled between batches, every value checked to be finite.
+    static func encodeBatches(_ passages: [Passage], batches: [[Int]], with encoder: PassageEncoder,
+                              progress: ProgressReporter?, isCancelled: (() -> Bool)?) throws -> [Float] {
+        let d = encoder.dimension
+        var out: [Float] = []
+        out.reserveCapacity(batches.reduce(0) { $0 + $1.count } * d)
+        progress?.start(total: batches.reduce(0) { $0 + $1.count })
+        var done = 0
+        for rows in batches {
+            if isCancelled?() == true { throw KBError.cancelled(done: done) }
             let vectors = try encoder.encode(titles: rows.map { passages[$0].title }, texts: rows.map { passages[$0].text })
             guard vectors.count == rows.count * d else {
                 throw KBError.encoderOutput(expected: rows.count * d, got: vectors.count, passages: rows)
@@ -73,16 +93,12 @@ public enum PassageEncoding {
             if let bad = vectors.firstIndex(where: { !$0.isFinite }) {
                 throw KBError.invalidArgument("encoder produced a NaN or infinite value for passage \(rows[bad / d])")
             }
-            for (j, row) in rows.enumerated() {
-                let at = (row - range.lowerBound) * d
-                out.replaceSubrange(at ..< at + d, with: vectors[j * d ..< (j + 1) * d])
-            }
-            progress?.advance(by: e - b)
-            b = e
+            out += vectors
+            done += rows.count
+            progress?.advance(by: rows.count)
         }
         progress?.finish()
-        return EmbeddingShard(shard: shard, range: range, total: passages.count, dimension: d,
-                              fingerprint: encoder.fingerprint, embeddings: out)
+        return out
     }
 
     /// KB rows of `range`, longest first by UTF-8 length of title + text (a proxy for token count), ties

@@ -46,7 +46,7 @@ enum IndexBuiltins {
         return BuiltinTable(namespaces: [NamespaceTable("index", doc: "flat and HNSW vector indexes, faiss files", functions: [
             Builtin("flat", [Param("data"), Param("metric", default: .string("ip"))],
                     "flat(data, metric: \"ip\") -> Index: exact search over \(source); metric \"ip\" or \"l2\"") { args in
-                try build(args) { d, metric in try FlatIndex(dimension: d, metric: metric) } kb: { kb in try kb.buildIndex(.flat) }
+                try build(args) { d, metric in try FlatIndex(dimension: d, metric: metric) } kb: { kb in try kb.buildIndexOnRanks(.flat) }
             },
             Builtin("hnsw", [Param("data"), Param("m", default: .int(32)), Param("ef_construction", default: .int(40)),
                              Param("ef_search", default: .int(16)), Param("metric", default: .string("ip"))],
@@ -54,7 +54,7 @@ enum IndexBuiltins {
                 let m = try args.int("m"), efC = try args.int("ef_construction"), efS = try args.int("ef_search")
                 return try build(args) { d, metric in
                     try HNSWIndex(dimension: d, m: m, metric: metric, efConstruction: efC, efSearch: efS)
-                } kb: { kb in try kb.buildIndex(.hnsw(m: m, efConstruction: efC, efSearch: efS)) }
+                } kb: { kb in try kb.buildIndexOnRanks(.hnsw(m: m, efConstruction: efC, efSearch: efS)) }
             },
             Builtin("load", [Param("path")], "load(path) -> Index: read a faiss index file") { args in
                 .handle(IndexHandle(try KBBuiltins.wrap(args.function) { try FaissFile.read(from: URL(fileURLWithPath: try args.string("path"))) }))

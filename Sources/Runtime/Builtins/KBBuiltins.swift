@@ -48,7 +48,7 @@ enum KBBuiltins {
                 do {
                     let encoder = try DPRPassageEncoder(encoder: DPRPassageEncoder.snapshot(of: box.encoder), tokenizer: tok, maxLength: maxLength)
                     try ModelSupport.run(in: precision) {
-                        try kb.encode(with: encoder, batchSize: batch, progress: progress, isCancelled: { interpreter.interruptCheck() })
+                        try kb.encodeOnRanks(with: encoder, batchSize: batch, progress: progress, isCancelled: { interpreter.interruptCheck() })
                     }
                 } catch KBError.cancelled {
                     throw RuntimeError.interrupted(at: nil)

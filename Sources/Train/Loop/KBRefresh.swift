@@ -1,3 +1,4 @@
+import Cluster
 import KB
 
 /// The background half of the end-to-end KB refresh (rag-spec §6.7): re-encode every passage with a
@@ -15,6 +16,14 @@ public enum KBRefresh {
                                shards: Int = 1, index: KBIndexKind = .hnsw(), threads: Int? = nil,
                                progress: ProgressReporter? = nil, isCancelled: (() -> Bool)? = nil) throws -> KnowledgeBase {
         guard !passages.isEmpty else { throw TrainError.data("KB refresh: the knowledge base has no passages") }
+        if Cluster.size > 1 {
+            // Under mpirun: rank r encodes shard r of n, every rank gathers all, rank 0 builds the index
+            // and sends it to the others (RankSharding.swift); `shards` applies to one process only.
+            let fresh = KnowledgeBase(passages: passages, manifest: manifest)
+            try fresh.encodeOnRanks(with: encoder, batchSize: batchSize, progress: progress, isCancelled: isCancelled)
+            try fresh.buildIndexOnRanks(index, threads: threads)
+            return fresh
+        }
         let parts = try (0..<shards).map { i in
             try PassageEncoding.encode(passages, with: encoder, batchSize: batchSize, shard: try Shard(index: i, count: shards),
                                        progress: progress, isCancelled: isCancelled)
