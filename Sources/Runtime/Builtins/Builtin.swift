@@ -1,3 +1,4 @@
+import Cluster
 import Syntax
 
 /// One parameter of a builtin: a name and, if optional, its default value.
@@ -136,5 +137,23 @@ public struct BuiltinTable {
         self.namespaces = namespaces
         self.handleTypes = handleTypes
         self.typeMethods = typeMethods
+    }
+}
+
+extension Builtin {
+    /// This builtin writes files (a save): under `mpirun` only rank 0 writes, and every rank leaves the
+    /// call when the write is done, so the next line on any rank may read the files; in one process it
+    /// simply writes. Every rank must make the call, as every rank holds the same values in a
+    /// data-parallel script (docs/distributed.md); a failed write on rank 0 ends the job, so no rank waits
+    /// for it forever.
+    public func writingOnRankZero() -> Builtin {
+        let body = self.body
+        return Builtin(name, params, variadic: variadic, doc + " (under mpirun: written by rank 0, every rank waits for it)") { args in
+            guard Cluster.size > 1 else { return try body(args) }
+            var result: Value = .null
+            if Cluster.rank == 0 { result = try body(args) }
+            Cluster.barrier()
+            return result
+        }
     }
 }

@@ -22,7 +22,7 @@ enum IOBuiltins {
                     throw RuntimeError("\(args.function): cannot write \(path): \(error.localizedDescription)")
                 }
                 return .null
-            },
+            }.writingOnRankZero(),
             Builtin("list_files", [Param("dir")], "list_files(dir) -> List of names in the folder, sorted") { args in
                 let dir = try args.string("dir")
                 guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else {

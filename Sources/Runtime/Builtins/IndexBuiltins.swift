@@ -36,7 +36,7 @@ enum IndexBuiltins {
                 let index = try args.receiver(as: IndexHandle.self).index
                 try KBBuiltins.wrap(args.function) { try FaissFile.write(index, to: URL(fileURLWithPath: try args.string("path"))) }
                 return .null
-            },
+            }.writingOnRankZero(),
         ]
         type.properties = [
             Property("count", "number of vectors") { .int(try handle($0).count) },

@@ -61,7 +61,7 @@ enum KBBuiltins {
                 let kb = try args.receiver(as: KnowledgeBase.self)
                 try wrap(args.function) { try kb.save(to: URL(fileURLWithPath: try args.string("path"))) }
                 return .null
-            },
+            }.writingOnRankZero(),
         ]
         type.properties = [
             Property("count", "number of passages") { .int(try kb($0).count) },

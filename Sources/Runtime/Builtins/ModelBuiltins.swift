@@ -144,7 +144,7 @@ enum ModelBuiltins {
                 let folder = URL(fileURLWithPath: try args.string("path"))
                 try KBBuiltins.wrap(args.function) { try box.encoder.save(to: folder, tokenizer: box.tokenizer) }
                 return .null
-            },
+            }.writingOnRankZero(),
         ] + ModelSupport.moduleMethods { try $0.receiver(as: EncoderBox.self).encoder }
         type.properties = [
             Property("kind", "\"question\" or \"context\"") { .string(try encoderBox($0).encoder.kind.rawValue) },
@@ -180,7 +180,7 @@ enum ModelBuiltins {
                 let folder = URL(fileURLWithPath: try args.string("path"))
                 try KBBuiltins.wrap(args.function) { try box.model.save(to: folder, tokenizer: box.tokenizer) }
                 return .null
-            },
+            }.writingOnRankZero(),
         ] + ModelSupport.moduleMethods { try $0.receiver(as: BartBox.self).model }
         type.properties = [
             Property("tokenizer", "the attached Tokenizer or nil") { v in try bartBox(v).tokenizer.map { .handle($0) } ?? .null },

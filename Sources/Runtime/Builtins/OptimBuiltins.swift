@@ -39,7 +39,7 @@ enum OptimBuiltins {
                 let opt = try args.receiver(as: AdamW.self)
                 try KBBuiltins.wrap(args.function) { try opt.save(to: URL(fileURLWithPath: try args.string("path"))) }
                 return .null
-            },
+            }.writingOnRankZero(),
             Builtin("load", [Param("path")], "load(path): restore a state written by save (same parameter names and shapes)") { args in
                 let opt = try args.receiver(as: AdamW.self)
                 try KBBuiltins.wrap(args.function) { try opt.load(from: URL(fileURLWithPath: try args.string("path"))) }

@@ -153,7 +153,7 @@ enum RagBuiltins {
                 let box = try args.receiver(as: RagBox.self)
                 try KBBuiltins.wrap(args.function) { try box.model.save(to: URL(fileURLWithPath: try args.string("path"))) }
                 return .null
-            },
+            }.writingOnRankZero(),
             Builtin("set_context_encoder", [Param("ctx_encoder")],
                     "set_context_encoder(ctx_encoder): the seed's set_context_encoder_for_training; with a context tokenizer set, the forward re-encodes retrieved passages and trains the encoder") { args in
                 let box = try args.receiver(as: RagBox.self)

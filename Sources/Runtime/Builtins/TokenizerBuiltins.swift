@@ -83,7 +83,7 @@ enum TokenizerBuiltins {
                 let tok = try args.receiver(as: Tokenizer.self)
                 try wrap(args.function) { try tok.save(to: URL(fileURLWithPath: try args.string("path"))) }
                 return .null
-            },
+            }.writingOnRankZero(),
             Builtin("token", [Param("id")], "token(id) -> String or nil") { args in
                 let tok = try args.receiver(as: Tokenizer.self)
                 return tok.token(for: try args.int("id")).map { .string($0) } ?? .null

@@ -76,7 +76,7 @@ extension TrainBuiltins {
                 let path = try args.string("path")
                 try KBBuiltins.wrap(args.function) { try SVGPlot.write(panels, to: URL(fileURLWithPath: path)) }
                 return .null
-            },
+            }.writingOnRankZero(),
         ]
     }
 

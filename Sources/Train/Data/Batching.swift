@@ -72,11 +72,22 @@ public struct BatchLoader: Sendable {
     public let seed: UInt64
     public let collator: Seq2SeqCollator
 
-    public init(examples: [Seq2SeqExample], batchSize: Int, shuffle: Bool, seed: UInt64 = 42, collator: Seq2SeqCollator) throws {
+    /// Data-parallel share: this loader yields part `partIndex` of `partCount` of every global batch
+    /// (`batchSize` is the global micro-batch; see `batch`). 0 of 1: the whole batch.
+    public let partIndex: Int
+    public let partCount: Int
+
+    public init(examples: [Seq2SeqExample], batchSize: Int, shuffle: Bool, seed: UInt64 = 42, collator: Seq2SeqCollator,
+                part: (index: Int, count: Int) = (0, 1)) throws {
         guard batchSize > 0 else { throw TrainError.config("batch size must be > 0, got \(batchSize)") }
         guard !examples.isEmpty else { throw TrainError.data("no examples to batch") }
+        guard part.count >= 1, (0 ..< part.count).contains(part.index) else {
+            throw TrainError.config("batch part \(part.index) of \(part.count) is out of range")
+        }
         self.examples = examples
         self.batchSize = batchSize
+        partIndex = part.index
+        partCount = part.count
         self.shuffle = shuffle
         self.seed = seed
         self.collator = collator
@@ -100,7 +111,16 @@ public struct BatchLoader: Sendable {
         guard (0..<batchesPerEpoch).contains(index) else {
             throw TrainError.data("batch \(index) out of range (\(batchesPerEpoch) batches per epoch)")
         }
-        let ids = Array(order(epoch: epoch)[(index * batchSize)..<min(examples.count, (index + 1) * batchSize)])
+        let epochOrder = order(epoch: epoch)
+        var ids = Array(epochOrder[(index * batchSize)..<min(examples.count, (index + 1) * batchSize)])
+        if partCount > 1 {
+            // Contiguous near-equal parts (the first `count % parts` one longer); a part left empty by a
+            // short last batch repeats the epoch's first example, as PyTorch's DistributedSampler pads.
+            let q = ids.count / partCount, m = ids.count % partCount
+            let start = partIndex * q + min(partIndex, m)
+            let part = Array(ids[start ..< start + q + (partIndex < m ? 1 : 0)])
+            ids = part.isEmpty ? [epochOrder[0]] : part
+        }
         return try collator.collate(ids.map { examples[$0] }, indices: ids)
     }
 }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import NN
 import Tensor
@@ -18,6 +19,8 @@ import Tensor
 /// multiple of `indexingFrequency`), loss, `backward(loss / k)`. After k micro-batches (or the epoch's
 /// last): clip, `lr = base · f(step)`, AdamW, zero grads, step += 1, progress line, validation if due.
 /// Validation is followed by `metrics.json`, the checkpoint `checkpoint{validations}` and `curves.svg`.
+/// Under `mpirun` the gradients are averaged over the ranks before clipping, the weights compared at each
+/// validation, and only rank 0 writes files (`DataParallel`).
 public final class Trainer {
     public let options: TrainerOptions
     public let optimizer: AdamW
@@ -41,6 +44,9 @@ public final class Trainer {
     /// (e.g. to measure retrieval with the new KB); an error ends training with that error.
     public var onRefresh: ((RefreshRecord) throws -> Void)?
     public var progress: TrainingProgress?
+    /// How the loss closure reduces a batch (sum or mean over its examples): under `mpirun` the ranks'
+    /// gradients are combined the same way (`DataParallel`).
+    public var lossReduction = DataParallel.Reduction.mean
     /// Messages other than the progress line (refresh records, checkpoints).
     public var log: ((String) -> Void)?
 
@@ -109,6 +115,7 @@ public final class Trainer {
 
     private func update(loss: Double) throws {
         let params = optimizer.parameters.map(\.tensor)
+        let loss = try DataParallel.combineGradients(params, loss: loss, reduction: lossReduction)   // under mpirun
         if let c = options.maxGradNorm { try GradClip.clip(params, maxNorm: c) }
         optimizer.learningRate = state.schedule.learningRate(base: optimizer.hyperparameters.learningRate, update: state.step + 1)
         try optimizer.step()
@@ -128,7 +135,8 @@ public final class Trainer {
         var t = options
         if t.totalSteps == 0 {
             t.totalSteps = TrainerOptions.seedTotalSteps(datasetSize: datasetSize, batchSize: batchSize,
-                                                         accumulation: t.gradientAccumulationSteps, epochs: t.maxEpochs)
+                                                         accumulation: t.gradientAccumulationSteps, gpus: Cluster.size,
+                                                         epochs: t.maxEpochs)
         }
         let trainer = try Trainer(parameters: parameters, options: t, batchesPerEpoch: batchesPerEpoch, generators: generators, output: output)
         let k = t.gradientAccumulationSteps, perEpoch = (batchesPerEpoch + k - 1) / k   // k >= 1: validated by init
@@ -139,7 +147,7 @@ public final class Trainer {
     /// (`overwrite`) unless a resume was asked for and found no checkpoint (then only a note is logged), and
     /// every dropout generator is seeded from `seed` (generator i from `seed + i`).
     public func startFresh(seed: UInt64, resumeRequested: Bool, overwrite: Bool) throws {
-        if let output {
+        if let output, DataParallel.writesFiles {
             if resumeRequested {
                 log?("resume: no complete checkpoint in \(output.outputDirectory.path); starting fresh")
             } else {
@@ -172,7 +180,8 @@ public final class Trainer {
         lastValidatedStep = state.step
         rec.set("step_count", Double(state.validations), integer: true)
         state.metrics.append(rec)
-        guard let output else { return }
+        try DataParallel.verify(optimizer.parameters, step: state.step)
+        guard let output, DataParallel.writesFiles else { return }
         try FileManager.default.createDirectory(at: output.outputDirectory, withIntermediateDirectories: true)
         try state.metrics.write(to: output.metricsURL)
         if options.checkpointAtValidation { try checkpoint() }
@@ -183,7 +192,7 @@ public final class Trainer {
     /// metrics.json.
     public func recordMetrics(_ record: MetricsRecord, split: String) throws {
         state.metrics.append(record, split: split)
-        if let output {
+        if let output, DataParallel.writesFiles {
             try FileManager.default.createDirectory(at: output.outputDirectory, withIntermediateDirectories: true)
             try state.metrics.write(to: output.metricsURL)
         }
@@ -195,6 +204,7 @@ public final class Trainer {
         guard let saveModel else { throw TrainError.config("checkpoint: saveModel is not set") }
         let n = state.validations
         for (name, g) in generators { state.rngStates[name] = g.state }
+        guard DataParallel.writesFiles else { return }
         try output.write(step: n, model: saveModel, contextEncoder: saveContextEncoder) { dir in
             try optimizer.save(to: dir)
             try saveExtraState?(dir)

@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import Foundation
 import KB
@@ -96,18 +97,20 @@ public enum RagEvaluation {
 
     /// Evaluates every batch of `loader` in file order. The model is switched to eval mode and back.
     /// `progress` counts questions; `isCancelled` is polled before every batch (true: `TrainError.cancelled`).
+    /// Under `mpirun` the batches are dealt to the ranks (batch i to rank i mod n) and every rank gathers
+    /// every batch's outcome, so each ends with the record one process computes from the same batches.
     public static func run(_ model: RagForGeneration, loader: BatchLoader, settings: Settings, progress: ProgressReporter? = nil,
                            isCancelled: (() -> Bool)? = nil) throws -> Result {
         let wasTraining = model.isTraining
         model.eval()
         defer { if wasTraining { model.train() } }
-        var acc = ValidationAccumulator(prefix: settings.prefix)
-        var predictions: [String] = [], targets: [String] = [], retrieved: [[String]] = []
         let gen = model.generationConfig(maxLength: settings.maxLength, minLength: 1, numBeams: settings.numBeams)
         let pad = model.generator.config.padTokenId
-        progress?.start(total: loader.examples.count)
+        let mine = Array(stride(from: Cluster.rank, to: loader.batchesPerEpoch, by: Cluster.size))
+        var outcomes: [BatchOutcome] = []
+        progress?.start(total: try mine.reduce(0) { $0 + (try loader.batch(epoch: 0, index: $1)).size })
         try Tensor.withNoGrad {
-            for i in 0..<loader.batchesPerEpoch {
+            for i in mine {
                 if isCancelled?() == true { throw TrainError.cancelled }
                 let b = try loader.batch(epoch: 0, index: i)
                 let out = try model(inputIds: b.inputIds, attentionMask: b.attentionMask, labels: b.decoderInputIds, reduceLoss: true)
@@ -117,17 +120,25 @@ public enum RagEvaluation {
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
                 let (p, width) = try ValidationAccumulator.decode(rows: rows, pad: pad, tokenizer: model.generatorTokenizer)
                 let t = try ValidationAccumulator.decode(b.decoderInputIds, tokenizer: model.generatorTokenizer)
-                try acc.add(loss: Double(try loss.item()), predictions: p, targets: t, seconds: seconds, generatedLength: Double(width))
-                predictions += p
-                targets += t
+                var retrieved: [[String]] = []
                 if settings.goldTitles != nil {
                     let d = out.context.documents
-                    retrieved += (0..<d.questionCount).map { q in d.titles[(q * d.nDocs)..<((q + 1) * d.nDocs)].map(stripOneQuote) }
+                    retrieved = (0..<d.questionCount).map { q in d.titles[(q * d.nDocs)..<((q + 1) * d.nDocs)].map(stripOneQuote) }
                 }
+                outcomes.append(BatchOutcome(index: i, loss: Double(try loss.item()), predictions: p, targets: t,
+                                             seconds: seconds, width: width, retrieved: retrieved))
                 progress?.advance(by: b.size)
             }
         }
         progress?.finish()
+        var acc = ValidationAccumulator(prefix: settings.prefix)
+        var predictions: [String] = [], targets: [String] = [], retrieved: [[String]] = []
+        for o in try BatchOutcome.gathered(outcomes) {
+            try acc.add(loss: o.loss, predictions: o.predictions, targets: o.targets, seconds: o.seconds, generatedLength: Double(o.width))
+            predictions += o.predictions
+            targets += o.targets
+            retrieved += o.retrieved
+        }
         var record = try acc.record()
         if let answers = settings.answers {
             try Evaluation.recordSquad(&record, prefix: settings.prefix, predictions: predictions,
@@ -138,6 +149,24 @@ public enum RagEvaluation {
             record.set("\(settings.prefix)_recall_at_\(k)", try Evaluation.recallAtK(retrieved: retrieved, gold: Array(gold.prefix(retrieved.count)), k: k))
         }
         return Result(record: record, predictions: predictions, targets: targets)
+    }
+
+    /// What one evaluation batch produced, as ranks exchange it.
+    struct BatchOutcome: Codable {
+        var index: Int
+        var loss: Double
+        var predictions: [String]
+        var targets: [String]
+        var seconds: Double
+        var width: Int
+        var retrieved: [[String]]
+
+        /// Every rank's outcomes in batch order (this rank's alone in one process).
+        static func gathered(_ mine: [BatchOutcome]) throws -> [BatchOutcome] {
+            guard Cluster.size > 1 else { return mine }
+            let parts = try Cluster.allGather(Array(try JSONEncoder().encode(mine)))
+            return try parts.flatMap { try JSONDecoder().decode([BatchOutcome].self, from: Data($0)) }.sorted { $0.index < $1.index }
+        }
     }
 
     /// §6.8 generation: RAG-token as configured; RAG-sequence without deduplication (`do_deduplication=False`).

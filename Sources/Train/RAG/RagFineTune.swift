@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import KB
 import Models
@@ -75,7 +76,9 @@ public final class RagFineTune {
         let collator = try Seq2SeqCollator(sourceTokenizer: model.questionTokenizer, targetTokenizer: model.generatorTokenizer,
                                            maxSourceLength: options.maxSourceLength, maxTargetLength: options.maxTargetLength)
         let examples = try Seq2SeqData.load(directory: data, split: "train", prefix: options.prefix ?? "", limit: options.nTrain)
-        trainLoader = try BatchLoader(examples: examples, batchSize: options.trainBatchSize, shuffle: true, seed: options.seed, collator: collator)
+        // Under mpirun each rank takes its part of every global micro-batch of train_batch_size x ranks (DataParallel).
+        trainLoader = try BatchLoader(examples: examples, batchSize: options.trainBatchSize * Cluster.size, shuffle: true, seed: options.seed,
+                                      collator: collator, part: (Cluster.rank, Cluster.size))
         valLoader = try RagEvaluation.loader(model, data: data, split: "val", options: options,
                                              targetLength: options.valMaxTargetLength, limit: options.nVal)
         (trainer, updatesPerEpoch, totalUpdates) = try Trainer.planned(
@@ -85,6 +88,7 @@ public final class RagFineTune {
         let valSettings = try RagEvaluation.settings(data: data, split: "val", options: options, maxLength: options.valMaxTargetLength,
                                                      count: valLoader.examples.count)
         let (trainer, val) = (trainer, valLoader)
+        trainer.lossReduction = .sum   // RAG's loss sums over the batch's questions (reduce_loss)
         trainer.saveModel = { [unowned trainer] in try model.save(to: $0, saveStep: trainer.state.validations) }
         if let refresher {
             trainer.saveContextEncoder = { try model.saveContextEncoder(to: $0) }

@@ -1,3 +1,4 @@
+import Cluster
 import Dispatch
 import Foundation
 import Models
@@ -65,7 +66,9 @@ public final class BartFineTune {
         let collator = try Seq2SeqCollator(sourceTokenizer: tokenizer, targetTokenizer: tokenizer,
                                            maxSourceLength: options.maxSourceLength, maxTargetLength: options.maxTargetLength)
         let examples = try Seq2SeqData.load(directory: data, split: "train", prefix: options.prefix ?? "", limit: options.nTrain)
-        trainLoader = try BatchLoader(examples: examples, batchSize: options.trainBatchSize, shuffle: true, seed: options.seed, collator: collator)
+        // Under mpirun each rank takes its part of every global micro-batch of train_batch_size x ranks (DataParallel).
+        trainLoader = try BatchLoader(examples: examples, batchSize: options.trainBatchSize * Cluster.size, shuffle: true, seed: options.seed,
+                                      collator: collator, part: (Cluster.rank, Cluster.size))
         let valCollator = try Seq2SeqCollator(sourceTokenizer: tokenizer, targetTokenizer: tokenizer,
                                               maxSourceLength: options.maxSourceLength, maxTargetLength: options.valMaxTargetLength)
         let val = try Seq2SeqData.load(directory: data, split: "val", prefix: options.prefix ?? "", limit: options.nVal)
