@@ -57,5 +57,6 @@ let package = Package(
         .testTarget(name: "RAGTests", dependencies: ["KB", "Models", "Index", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Tensor", "TestSupport"]),  // runs ragtime under mpirun
     ]
 )
