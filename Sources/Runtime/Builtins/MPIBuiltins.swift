@@ -64,6 +64,13 @@ enum MPIBuiltins {
             Cluster.max(&values)
             return .int(Int(op == "max" ? values[0] : -values[0]))
         }
+        if case .handle(let object) = x, let t = object as? Tensor, op == "sum" || op == "mean" {
+            // float32 on the wire, as the training gradients travel
+            var values = t.scalars
+            Cluster.sum(&values)
+            if op == "mean" { values = values.map { $0 / Float(Cluster.size) } }
+            return .handle(try Tensor(shape: t.shape, scalars: values))
+        }
         var values: [Double]
         switch x {
         case .int(let n): values = [Double(n)]

@@ -37,6 +37,10 @@ enum ModelBuiltins {
                         return .handle(try BartBox(try BartModel(config: config, seed: seed), tokenizer: try ModelSupport.tokenizerArg(args)))
                     }
                 },
+                Builtin("from_bert", [Param("path"), Param("tokenizer"), Param("config", default: .dict(DictRef([]))), Param("seed", default: .int(0))],
+                        "from_bert(path, tokenizer, config: {}, seed: 0) -> Bart: a BART whose encoder and decoder layers start from the BERT folder's (BERT2BERT warm start: cross-attention copied from self-attention) and whose vocabulary is `tokenizer`'s, each token's embedding the mean of BERT's word vectors for its WordPiece pieces (docs/models.md); d_model, heads and FFN sizes are BERT's, layers default to BERT's (config may ask fewer), vocab and special ids are the tokenizer's, other config keys as bart.init; unmapped ids keep seed's random init (the count goes to standard error)") { args in
+                    try bartFromBert(args)
+                },
             ]),
             NamespaceTable("model", doc: "load model folders (config.json + model.safetensors)", functions: [
                 Builtin("load", [Param("path"), tokenizerParam],
@@ -56,6 +60,34 @@ enum ModelBuiltins {
                 let config = try BertConfig(json: json, source: "config Dict")
                 return .handle(try EncoderBox(try DPREncoder(kind: kind, config: config, seed: seed), tokenizer: try ModelSupport.tokenizerArg(args)))
             }
+        }
+    }
+
+    private static func bartFromBert(_ args: CallArgs) throws -> Value {
+        let folder = URL(fileURLWithPath: try args.string("path"))
+        guard FileManager.default.fileExists(atPath: folder.appendingPathComponent("config.json").path) else {
+            throw RuntimeError("\(args.function): \(folder.path) has no config.json")
+        }
+        guard let tokenizer = try ModelSupport.tokenizerArg(args) else { throw RuntimeError("\(args.function): tokenizer is required") }
+        var json = try ModelSupport.configJSON(args, "config", modelType: "bart")
+        return try KBBuiltins.wrap(args.function) {
+            let bert = try ConfigReader.load(folder.appendingPathComponent("config.json"))
+            func int(_ key: String) -> Int? { (bert[key] as? NSNumber)?.intValue }
+            let derived: [(String, Any?)] = [
+                ("d_model", int("hidden_size")), ("encoder_attention_heads", int("num_attention_heads")),
+                ("decoder_attention_heads", int("num_attention_heads")), ("encoder_ffn_dim", int("intermediate_size")),
+                ("decoder_ffn_dim", int("intermediate_size")), ("encoder_layers", int("num_hidden_layers")),
+                ("decoder_layers", int("num_hidden_layers")), ("max_position_embeddings", int("max_position_embeddings")),
+                ("vocab_size", tokenizer.vocabSize), ("pad_token_id", tokenizer.specialTokenIds.pad),
+                ("bos_token_id", tokenizer.specialTokenIds.bos), ("eos_token_id", tokenizer.specialTokenIds.eos)]
+            for (key, value) in derived where json[key] == nil { if let value { json[key] = value } }
+            let config = try BartConfig(json: json, source: "config Dict")
+            let bertTokenizer = try ModelSupport.folderTokenizer(folder)
+            guard let bertTokenizer else { throw RuntimeError("\(args.function): \(folder.path) has no tokenizer files (vocab.txt or tokenizer.json)") }
+            let warm = try BartModel.fromBert(folder: folder, bertTokenizer: bertTokenizer, tokenizer: tokenizer, config: config,
+                                              seed: try ModelSupport.seed(args))
+            FileHandle.standardError.write(Data("bart.from_bert: \(warm.mappedTokens) of \(tokenizer.vocabSize) token embeddings from \(folder.lastPathComponent)'s word vectors\n".utf8))
+            return .handle(try BartBox(warm.model, tokenizer: tokenizer))
         }
     }
 

@@ -93,6 +93,15 @@ enum TensorBuiltins {
                 }
                 return .string(Precision.active.rawValue)
             },
+            Builtin("threads", [Param("n", default: .null)],
+                    "threads(n: nil) -> Int: worker threads of the tensor kernels, OpenBLAS, oneDNN and the indexes (default: every core; under mpirun each rank's share; RAGTIME_THREADS); with n (1-4096) sets it first") { args in
+                if !args.isNull("n") {
+                    let n = try args.int("n")
+                    guard (1...4096).contains(n) else { throw RuntimeError("\(args.function): n must be from 1 to 4096, got \(n)") }
+                    Parallel.threadCount = n
+                }
+                return .int(Parallel.threadCount)
+            },
         ]
     }
 

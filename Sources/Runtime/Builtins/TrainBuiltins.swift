@@ -145,7 +145,7 @@ enum TrainBuiltins {
     static var table: BuiltinTable {
         BuiltinTable(namespaces: [NamespaceTable("train", doc: "RAG fine-tuning and evaluation (the research project's finetune_rag.py)", functions: [
             Builtin("finetune", [Param("r"), Param("data"), Param("output")] + finetuneParams + [Param("options", default: .null)],
-                    "finetune(r, data: dir, output: dir, ...) -> Dict: fine-tune RAG on data/{train,val}.source/.target with the seed's options and defaults (train_batch_size 32, learning_rate 5e-5, lr_scheduler linear, num_train_epochs 3, max_grad_norm 1.0, seed 42, end2end false, ...); metrics.json, curves.svg and checkpoints in output. `options:` takes a Dict of the same names (its entries replace the named arguments). Returns {steps, cancelled, last_loss, losses, refreshes, checkpoints, val, test}") { args in
+                    "finetune(r, data: dir, output: dir, ...) -> Dict: fine-tune RAG on data/{train,val}.source/.target with the seed's options and defaults (train_batch_size 32, learning_rate 5e-5, lr_scheduler linear, num_train_epochs 3, max_grad_norm 1.0, seed 42, end2end false, ...); metrics.json, curves.svg and checkpoints in output. `options:` takes a Dict of the same names (its entries replace the named arguments). Returns {steps, cancelled, last_loss, losses, refreshes, checkpoints, val, test, allreduce_seconds (under mpirun: time in the gradient allreduce)}") { args in
                 try finetune(args)
             },
             Builtin("evaluate", [Param("r"), Param("data"), Param("split", default: .string("test")), Param("eval_batch_size", default: .int(32)),
@@ -213,6 +213,7 @@ enum TrainBuiltins {
         }
         let interpreter = args.interpreter
         ft.shouldStop = { interpreter.interruptCheck() }
+        let allreduceBefore = DataParallel.allreduceSeconds
         let s = try KBBuiltins.wrap(args.function) { try ft.run() }
         if s.cancelled { throw interrupted(args, steps: s.steps, output: ft.output) }
         let refreshes: [Value] = s.refreshes.map { r in
@@ -224,6 +225,7 @@ enum TrainBuiltins {
             ("losses", .list(ft.trainer.state.lossHistory.map { .float($0.loss) })),
             ("refreshes", .list(refreshes)), ("checkpoints", .list(ft.output.completedSteps().map { .int($0) })),
             ("val", s.validation.map(dict) ?? .null), ("test", s.test.map(dict) ?? .null),
+            ("allreduce_seconds", .float(DataParallel.allreduceSeconds - allreduceBefore)),
         ]))
     }
 

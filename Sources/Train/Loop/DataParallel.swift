@@ -34,7 +34,10 @@ public enum DataParallel {
         // nearly double precision.
         let high = Float(loss)
         flat += [high, Float(loss - Double(high))]
+        let start = DispatchTime.now().uptimeNanoseconds
         Cluster.sum(&flat)
+        allreduceSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
+        allreduceCount += 1
         let scale: Float = reduction == .mean ? 1 / Float(Cluster.size) : 1
         var offset = 0
         for p in params {
@@ -64,6 +67,11 @@ public enum DataParallel {
             throw TrainError.data("data-parallel weights differ between ranks at step \(step) (checksums \(hashes.enumerated().map { "rank \($0.offset) \($0.element)" }.joined(separator: ", ")))")
         }
     }
+
+    /// Wall time spent in the gradient allreduce (waiting for the other ranks included) and the number of
+    /// allreduces since the process started: the communication cost of data-parallel training.
+    nonisolated(unsafe) public private(set) static var allreduceSeconds = 0.0
+    nonisolated(unsafe) public private(set) static var allreduceCount = 0
 
     /// True on the rank that writes checkpoints, metrics and curves (rank 0; the only one in one process).
     public static var writesFiles: Bool { Cluster.rank == 0 }

@@ -112,6 +112,7 @@ public final class RagFineTune {
     }
 
     private func runInPrecision() throws -> Summary {
+        if let note = refresher?.note { log?(note) }
         if options.resume, let n = output.latestStep() {
             try resume(from: n)
         } else {

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import KB
 import Models
@@ -42,8 +43,19 @@ public final class RagKBRefresh {
         shards = options.indexShards
         batchSize = options.kbBatchSize
         index = options.indexKind
-        mode = options.refreshMode
+        // Under mpirun a refresh is a sequence of collectives (sharded encoding, the index from rank 0), which
+        // must not overlap the training thread's gradient allreduce: it runs synchronously, at the same
+        // update on every rank (docs/distributed.md).
+        if Cluster.size > 1 && options.refreshMode == .background {
+            mode = .synchronous
+            note = "under mpirun the KB refresh runs synchronously (sharded over the \(Cluster.size) ranks), not in the background"
+        } else {
+            mode = options.refreshMode
+        }
     }
+
+    /// Why the refresh mode differs from the one asked for, if it does (the fine-tune logs it).
+    public private(set) var note: String?
 
     /// The current KB (the model's retriever).
     public var knowledgeBase: KnowledgeBase {
