@@ -95,6 +95,30 @@ final class MPIJobTests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("output: [\"checkpoint1\", \"checkpoint2\", \"curves.svg\", \"dpr_ctx_checkpoint\", \"metrics.json\"]"), r.stdout)
     }
 
+    /// The SQuAD experiment's smoke preset under `mpirun -np 2`: every phase (the reader and both arms train
+    /// data-parallel, the KB encoding and the end2end refresh are sharded) and the table, printed once.
+    /// `indexing_freq` counts global micro-batches (as the research project's counts each GPU's steps under DDP),
+    /// so 2 ranks have half the one-process micro-batches: a refresh every micro-batch keeps one in the run.
+    func testSquadSmokeRunsOnTwoRanks() throws {
+        guard let minilm = ProcessInfo.processInfo.environment["RAGTIME_MINILM_DIR"],
+              FileManager.default.fileExists(atPath: minilm + "/model.safetensors") else {
+            throw XCTSkip("RAGTIME_MINILM_DIR does not name the all-MiniLM-L6-v2 folder (scripts/test sets it)")
+        }
+        let out = MPIJob.scratch("squad-mpi")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try MPIJob.run(2, ["run", "scripts/squad_end2end.rag", "--", "data=test_dir/squad-slice", "out=\(out.path)",
+                                   "scale=smoke", "minilm=\(minilm)", "indexing_freq=1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for phase in ["data", "tokenizer", "pooling", "encoders", "kb", "reader", "start", "original", "end2end", "report"] {
+            XCTAssertEqual(r.stdout.components(separatedBy: "== \(phase)\n").count, 2, "phase \(phase) printed once:\n\(r.stdout)")
+        }
+        let summary = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("results/summary.json"))) as? [String: Any])
+        XCTAssertEqual(summary["kb_passages"] as? Int, 107)
+        let refreshes = try XCTUnwrap(summary["refreshes"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(refreshes.count, 1)
+        for refresh in refreshes { XCTAssertTrue(refresh["error"] is NSNull, "refresh failed: \(refresh)") }
+    }
+
     /// The PID of the `ragtime` process of `rank` whose command line holds `marker` (Open MPI puts the rank in
     /// each process's environment as OMPI_COMM_WORLD_RANK).
     static func rankProcess(marker: String, rank: Int) -> Int32? {
