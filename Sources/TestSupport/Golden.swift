@@ -55,6 +55,20 @@ public enum Subprocess {
         public let status: Int32
     }
 
+    /// Starts a program in the background with its output discarded (e.g. to kill it mid-run); the caller waits.
+    public static func start(_ executable: String, _ arguments: [String], currentDirectory: URL? = nil,
+                             environment: [String: String]? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        if let environment { process.environment = environment }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// - Parameter detached: output to /dev/null, started with `posix_spawn` and reaped with `waitpid`
     ///   (for commands that leave a daemon behind, like `tmux new-session`, which would keep
     ///   Foundation's `Process` waiting on inherited descriptors).

@@ -26,12 +26,8 @@ final class DataParallelTests: XCTestCase {
         let base = MPIJob.scratch("dp")
         defer { try? FileManager.default.removeItem(at: base) }
         let one = base.appendingPathComponent("one"), two = base.appendingPathComponent("two")
-        let a = try MPIJob.run(0, ["run", Self.script, "--", one.path])
-        XCTAssertEqual(a.status, 0, a.stderr)
-        XCTAssertEqual(a.stdout, "steps 6, checkpoints [1, 2, 3]\n")
-        let b = try MPIJob.run(2, ["run", Self.script, "--", two.path])
-        XCTAssertEqual(b.status, 0, b.stderr)
-        XCTAssertEqual(b.stdout, "steps 6, checkpoints [1, 2, 3]\n", "rank 0 alone prints")
+        try train(0, one)
+        try train(2, two)
         let maxLayerNormBias = try compare(one, two)
         // The refreshed KB: every passage vector is shifted by the noise-driven LayerNorm bias difference.
         try assertClose(one, two, "checkpoint3/trainer_state/kb/embeddings.safetensors", tolerance: { _ in maxLayerNormBias + Self.ordinary })
@@ -47,18 +43,10 @@ final class DataParallelTests: XCTestCase {
         let base = MPIJob.scratch("dp-resume")
         defer { try? FileManager.default.removeItem(at: base) }
         let full = base.appendingPathComponent("full"), killed = base.appendingPathComponent("killed")
-        let a = try MPIJob.run(2, ["run", Self.script, "--", full.path])
-        XCTAssertEqual(a.status, 0, a.stderr)
+        try train(2, full)
 
         let marker = killed.path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try MPIJob.mpirun())
-        p.arguments = MPIJob.launcher(2) + ["run", Self.script, "--", marker]
-        p.currentDirectoryURL = RepoPaths.root
-        p.environment = MPIJob.environment
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try MPIJob.start(2, ["run", Self.script, "--", marker])
         let checkpoint = killed.appendingPathComponent("checkpoint1/trainer_state/trainer_state.json").path
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: checkpoint) && p.isRunning && Date() < deadline { usleep(10_000) }
@@ -74,16 +62,19 @@ final class DataParallelTests: XCTestCase {
 
         let copy = base.appendingPathComponent("killed-copy")
         try FileManager.default.copyItem(at: killed, to: copy)
-        let b = try MPIJob.run(2, ["run", Self.script, "--", killed.path, "resume"])
-        XCTAssertEqual(b.status, 0, b.stderr)
-        XCTAssertEqual(b.stdout, "steps 6, checkpoints [1, 2, 3]\n")
+        try train(2, killed, resume: true)
         for file in ["checkpoint3/model.safetensors", "dpr_ctx_checkpoint/checkpoint3/model.safetensors"] {
             XCTAssertEqual(try Data(contentsOf: full.appendingPathComponent(file)), try Data(contentsOf: killed.appendingPathComponent(file)), file)
         }
-        let c = try MPIJob.run(0, ["run", Self.script, "--", copy.path, "resume"])
-        XCTAssertEqual(c.status, 0, c.stderr)
-        XCTAssertEqual(c.stdout, "steps 6, checkpoints [1, 2, 3]\n")
+        try train(0, copy, resume: true)
         try compare(full, copy)
+    }
+
+    /// A complete run of the script on `ranks` (0: without mpirun) into `folder`; only rank 0 prints.
+    func train(_ ranks: Int, _ folder: URL, resume: Bool = false) throws {
+        let r = try MPIJob.run(ranks, ["run", Self.script, "--", folder.path] + (resume ? ["resume"] : []))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "steps 6, checkpoints [1, 2, 3]\n")
     }
 
     /// Compares the final RAG and context-encoder weights; returns the context encoder's LayerNorm-bias difference.

@@ -41,6 +41,11 @@ enum MPIJob {
         return Subprocess.run(try mpirun(), launcher(ranks) + arguments, currentDirectory: RepoPaths.root, environment: env)
     }
 
+    /// `mpirun -np ranks ragtime ARGS` started in the background, output discarded.
+    static func start(_ ranks: Int, _ arguments: [String]) throws -> Process {
+        try Subprocess.start(try mpirun(), launcher(ranks) + arguments, currentDirectory: RepoPaths.root, environment: environment)
+    }
+
     static func scratch(_ name: String) -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-\(name)-\(UUID().uuidString)")
     }

@@ -64,14 +64,7 @@ final class MPIJobTests: XCTestCase {
 
     func testAKilledRankEndsTheJobWithinSeconds() throws {
         let marker = "killed-rank-\(UUID().uuidString)"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try MPIJob.mpirun())
-        p.arguments = MPIJob.launcher(2) + ["-e", "mpi.barrier()\nwhile true { time.sleep(0.05) }", "--", marker]
-        p.currentDirectoryURL = RepoPaths.root
-        p.environment = MPIJob.environment
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try MPIJob.start(2, ["-e", "mpi.barrier()\nwhile true { time.sleep(0.05) }", "--", marker])
         defer { if p.isRunning { p.terminate() } }
         var victim: Int32?
         let deadline = Date().addingTimeInterval(30)

@@ -27,14 +27,7 @@ final class FinetuneResumeTests: XCTestCase {
         XCTAssertEqual(a.stdout, "steps 12, checkpoints [1, 2, 3, 4, 5, 6]\n")
 
         // Start the second run and SIGKILL it once checkpoint1 is complete (its trainer_state.json exists).
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["run", Self.script, "--", killed.path]
-        p.currentDirectoryURL = root
-        p.environment = env
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Subprocess.start(binary, ["run", Self.script, "--", killed.path], currentDirectory: root, environment: env)
         let marker = killed.appendingPathComponent("checkpoint1/trainer_state/trainer_state.json").path
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: marker) && p.isRunning && Date() < deadline { usleep(20_000) }
