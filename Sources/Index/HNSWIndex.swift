@@ -158,7 +158,9 @@ public final class HNSWIndex: VectorIndex {
         guard efSearch >= 1 else { throw IndexError.invalidParameter("efSearch must be positive, got \(efSearch)") }
         var outD = [Float](repeating: 0, count: nq * k)
         var outI = [Int](repeating: -1, count: nq * k)
-        let ef = max(efSearch, k), total = count
+        // faiss uses max(efSearch, k) candidates; more than the index holds changes nothing, so a huge
+        // efSearch is capped at the count instead of sizing buffers by it.
+        let ef = min(max(efSearch, k), max(count, 1)), total = count
         let entry = graph.entryPoint, maxLevel = Int(graph.maxLevel)
         let cum = graph.cumNeighborsPerLevel
         storage.vectors.withUnsafeBufferPointer { data in

@@ -1,3 +1,4 @@
+import Foundation
 /// Shape arithmetic shared by all ops: element counts, row-major strides, broadcasting and dimension
 /// normalisation. Shapes are plain `[Int]`; `[]` is a scalar (one element).
 enum Shape {
@@ -15,11 +16,42 @@ enum Shape {
         return strides
     }
 
-    /// Throws unless every dimension is non-negative.
+    /// Throws unless every dimension is non-negative and the element count fits `maxElements` (computed
+    /// with overflow checks): every shape that comes from a user, a file or a shape rule (broadcasting,
+    /// matmul) passes here before its tensor is allocated.
     static func validate(_ shape: [Int], op: String) throws {
+        _ = try checkedCount(shape, op: op)
+    }
+
+    /// The element count of `shape`, or a located error when a dimension is negative or the tensor would not
+    /// fit this machine's memory.
+    static func checkedCount(_ shape: [Int], op: String) throws -> Int {
         if shape.contains(where: { $0 < 0 }) {
             throw TensorError.invalidShape(op: op, shape: shape, reason: "negative dimension")
         }
+        var count = 1
+        for d in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: d)
+            if overflow || product > maxElements {
+                throw TensorError.invalidShape(op: op, shape: shape, reason: tooLarge(shape))
+            }
+            count = product
+        }
+        return count
+    }
+
+    /// The largest tensor an op allocates: the machine's physical memory in float32 elements. A larger one
+    /// cannot be held at all; below it, whether several fit together is the system's call.
+    static let maxElements: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 1 << 32 }
+        return max(1 << 20, pages / 4 * size)
+    }()
+
+    static func tooLarge(_ shape: [Int]) -> String {
+        let elements = shape.reduce(1.0) { $0 * Double($1) }
+        func gb(_ x: Double) -> String { String(format: "%.1f GB", x / 1e9) }
+        return "needs \(gb(elements * 4)) (\(elements) float32 values); this machine has \(gb(Double(maxElements) * 4)) of memory"
     }
 
     /// NumPy broadcasting: align on the right; each pair of dims must be equal or contain a 1.
@@ -33,6 +65,9 @@ enum Shape {
                 throw TensorError.shapeMismatch(op: op, lhs: a, rhs: b,
                                                 reason: "cannot broadcast dimension \(da) with \(db)")
             }
+        }
+        if (try? checkedCount(out, op: op)) == nil {
+            throw TensorError.invalidShape(op: op, shape: out, reason: "broadcasting \(a) with \(b) " + tooLarge(out))
         }
         return out
     }

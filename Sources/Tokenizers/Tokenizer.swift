@@ -229,6 +229,9 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
     }
 
     /// Encodes many texts (and pairs, one per text), then pads (§4.4). Rows are encoded in parallel.
+    /// The most tokens fixed padding may produce in one batch (64 Mi: far beyond any model's positions).
+    public static let maxPaddedTokens = 1 << 26
+
     public func encodeBatch(_ texts: [String], pairs: [String]? = nil, maxLength: Int? = nil, padding: Padding = .longest,
                             addSpecialTokens: Bool = true) throws -> BatchEncoding {
         if let pairs, pairs.count != texts.count {
@@ -251,7 +254,11 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
         switch padding {
         case .none: return BatchEncoding(encodings: encodings)
         case .longest: target = encodings.map(\.count).max() ?? 0
-        case let .fixed(n): target = n
+        case let .fixed(n):
+            guard n <= Self.maxPaddedTokens / max(1, texts.count) else {
+                throw TokenizerError.invalidArgument("encodeBatch: padding \(texts.count) rows to \(n) tokens; at most \(Self.maxPaddedTokens) tokens per batch")
+            }
+            target = n
         }
         let padId = specialTokenIds.pad ?? 0
         let padToken = specialTokenNames.pad ?? ""

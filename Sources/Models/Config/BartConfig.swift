@@ -42,6 +42,9 @@ public struct BartConfig: Equatable, Sendable {
                           ("decoder_ffn_dim", decoderFfnDim), ("max_position_embeddings", maxPositionEmbeddings)] where v <= 0 {
             throw bad("\(name) must be positive, got \(v)")
         }
+        try ModelLimits.check([("encoder_layers", encoderLayers), ("decoder_layers", decoderLayers),
+                               ("encoder_attention_heads", encoderAttentionHeads), ("decoder_attention_heads", decoderAttentionHeads)],
+                              positions: ("max_position_embeddings", maxPositionEmbeddings))
         guard dModel % encoderAttentionHeads == 0, dModel % decoderAttentionHeads == 0 else {
             throw bad("d_model \(dModel) must be a multiple of the attention head counts")
         }

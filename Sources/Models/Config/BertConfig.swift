@@ -45,6 +45,9 @@ public struct BertConfig: Equatable, Sendable {
                           ("max_position_embeddings", maxPositionEmbeddings), ("type_vocab_size", typeVocabSize)] where v <= 0 {
             throw bad("\(name) must be positive, got \(v)")
         }
+        try ModelLimits.check([("num_hidden_layers", numHiddenLayers), ("num_attention_heads", numAttentionHeads),
+                               ("type_vocab_size", typeVocabSize)],
+                              positions: ("max_position_embeddings", maxPositionEmbeddings))
         guard hiddenSize % numAttentionHeads == 0 else {
             throw bad("hidden_size \(hiddenSize) is not a multiple of num_attention_heads \(numAttentionHeads)")
         }

@@ -40,7 +40,8 @@ public struct GenerationConfig: Equatable, Sendable {
     public func validate() throws {
         func bad(_ reason: String) -> GenerationError { GenerationError.invalidConfig(reason) }
         guard maxLength >= 2 else { throw bad("max_length must be at least 2 (start token + one token), got \(maxLength)") }
-        guard numBeams >= 1 else { throw bad("num_beams must be >= 1, got \(numBeams)") }
+        guard numBeams >= 1, numBeams <= 1024 else { throw bad("num_beams must be from 1 to 1024, got \(numBeams)") }
+        guard maxLength <= 1 << 20 else { throw bad("max_length must be at most \(1 << 20), got \(maxLength)") }
         guard numReturnSequences >= 1, numReturnSequences <= numBeams else {
             throw bad("num_return_sequences (\(numReturnSequences)) must be between 1 and num_beams (\(numBeams))")
         }

@@ -40,8 +40,13 @@ public struct RagConfig: Equatable, Sendable {
         self.generator = generator
     }
 
+    /// Documents per question: each is a generator input row, so thousands already mean a batch no model
+    /// step holds; the bound keeps a mistyped n_docs an error instead of an allocation of its size.
+    public static let maxDocs = 1024
+
     public func validate() throws {
-        guard nDocs >= 1 else { throw RAGError.config("n_docs must be >= 1, got \(nDocs)") }
+        guard nDocs >= 1, nDocs <= Self.maxDocs else { throw RAGError.config("n_docs must be from 1 to \(Self.maxDocs), got \(nDocs)") }
+        guard maxCombinedLength <= 1 << 20 else { throw RAGError.config("max_combined_length must be at most \(1 << 20), got \(maxCombinedLength)") }
         guard maxCombinedLength >= 2 else { throw RAGError.config("max_combined_length must be >= 2, got \(maxCombinedLength)") }
         guard (0.0..<1.0).contains(labelSmoothing) else { throw RAGError.config("label_smoothing must be in [0, 1), got \(labelSmoothing)") }
     }

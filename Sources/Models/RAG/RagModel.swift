@@ -135,7 +135,7 @@ open class RagForGeneration: Module {
                          tokenizeForContextEncoder: Bool? = nil) throws -> RagContext {
         guard let retriever else { throw RAGError.retrieval("the model has no retriever: pass one (e.g. a knowledge base) first") }
         let n = nDocs ?? config.nDocs
-        guard n >= 1 else { throw RAGError.input("n_docs must be >= 1, got \(n)") }
+        guard n >= 1, n <= RagConfig.maxDocs else { throw RAGError.input("n_docs must be from 1 to \(RagConfig.maxDocs), got \(n)") }
         let b = inputIds.shape[0], d = questionPooled.shape.last ?? 0
         guard questionPooled.shape == [b, d] else {
             throw RAGError.input("question vectors \(questionPooled.shape) do not match \(b) questions")

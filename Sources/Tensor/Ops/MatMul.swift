@@ -99,6 +99,7 @@ extension Tensor {
         }
         let aBatch = Array(a.shape.dropLast(2)), bBatch = Array(b.shape.dropLast(2))
         let batch = try Shape.broadcast(aBatch, bBatch, op: "matmul")
+        try Shape.validate(batch + [m, n], op: "matmul")
         let out = Tensor(uninitialized: batch + [m, n])
         let precision = Precision.active  // read here: the item loop below may run on workers
 
