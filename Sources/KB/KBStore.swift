@@ -81,7 +81,7 @@ extension KnowledgeBase {
         }
         let manifestURL = folder.appendingPathComponent(manifestFile)
         let manifest: KBManifest
-        do { manifest = try JSONDecoder().decode(KBManifest.self, from: try read(manifestFile)) } catch let e as KBError {
+        do { manifest = try JSONDecoding.decode(KBManifest.self, from: try read(manifestFile), file: nil) } catch let e as KBError {
             throw e
         } catch {
             throw KBError.corrupt(path: manifestURL.path, message: "\(error)")

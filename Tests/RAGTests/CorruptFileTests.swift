@@ -65,11 +65,26 @@ final class CorruptFileTests: XCTestCase {
                 try Self.mutate(pristine, &rng).write(to: file)
                 do { try load(folder); loads += 1 } catch {
                     failures += 1
-                    XCTAssertFalse("\(error)".isEmpty, "\(name): an error without a message")
+                    let text = "\(error)"
+                    XCTAssertFalse(text.isEmpty, "\(name): an error without a message")
+                    XCTAssertFalse(text.contains("DecodingError") || text.contains("NSCocoaErrorDomain"), "\(name): a raw Foundation error: \(text)")
                 }
             }
             try pristine.write(to: file)
         }
         XCTAssertGreaterThan(failures, 300, "most damaged files are refused (\(failures) errors, \(loads) loads)")
+
+        // kb.json's errors name the key (its path) or the syntax problem.
+        let manifest = kbFolder.appendingPathComponent("kb.json")
+        let pristine = try String(contentsOf: manifest, encoding: .utf8)
+        for (text, expected) in [("{\"passages\": 6}", "missing key \"format\""),
+                                 (pristine.replacingOccurrences(of: "\"dimension\" : 8", with: "\"dimension\" : \"8\""),
+                                  "\"encoder.dimension\" must be an integer"),
+                                 ("{\"passages\": ", "not valid JSON")] {
+            try text.write(to: manifest, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try KnowledgeBase.load(from: kbFolder)) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Errors of model configuration, loading and saving. Messages name the file, key or tensor.
 public enum ModelError: Error, Equatable, CustomStringConvertible {
@@ -45,11 +46,11 @@ public struct ConfigReader {
         do { data = try Data(contentsOf: url) } catch {
             throw ModelError.config("cannot read \(url.path): \(error.localizedDescription)")
         }
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            // Foundation's message carries the position ("around line 3, column 7").
-            let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? error.localizedDescription
+        if let detail = JSONDecoding.syntaxError(data) {   // with the position ("around line 3, column 7")
             throw ModelError.config("\(url.path): malformed JSON: \(detail)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) else {
+            throw ModelError.config("\(url.path) is not a JSON object")
         }
         guard let dict = object as? [String: Any] else { throw ModelError.config("\(url.path) is not a JSON object") }
         return dict

@@ -97,8 +97,8 @@ public enum JSONFiles {
     public static func read<T: Decodable>(_ url: URL) throws -> T {
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw OptimError.state("cannot read \(url.path): \(error.localizedDescription)") }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch {
-            throw OptimError.state("\(url.path) is not a valid \(T.self): \(error)")
+        do { return try JSONDecoding.decode(T.self, from: data, file: url.path) } catch {
+            throw OptimError.state("\(error)")
         }
     }
 }
