@@ -38,9 +38,9 @@ let package = Package(
         // Layer 4: knowledge base; conforms to Models' `Retriever`, encodes with `DPRPassageEncoder`.
         .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers", "Support", "Cluster"]),
         // Layer 5: datasets, metrics, checkpoints and the training loop (docs/train.md).
-        .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "KB", "Cluster"]),
+        .target(name: "Train", dependencies: ["Tensor", "NN", "Tokenizers", "Models", "KB", "Cluster", "Support"]),
         // Layer 6-8: the language.
-        .target(name: "Runtime", dependencies: ["CZlib", "Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train", "Cluster"], swiftSettings: optimized),
+        .target(name: "Runtime", dependencies: ["CZlib", "Syntax", "Tensor", "Tokenizers", "Index", "KB", "Models", "NN", "Train", "Cluster", "Support"], swiftSettings: optimized),
         .target(name: "REPL", dependencies: ["Runtime", "Syntax", "CEditLine"]),
         .executableTarget(name: "ragtime", dependencies: ["REPL", "Runtime"]),
         .executableTarget(name: "RagtimeBench", dependencies: ["Tensor", "Tokenizers", "Index", "Models", "KB", "NN"], swiftSettings: optimized),

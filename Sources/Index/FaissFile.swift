@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// faiss's binary index layout for `IndexFlatIP` ("IxFI"), `IndexFlatL2` ("IxF2") and
 /// `IndexHNSWFlat` ("IHNf") as faiss writes them (faiss v1.7.4, `faiss/impl/index_write.cpp` and
@@ -13,7 +14,7 @@ public enum FaissFile {
     public static func read(from url: URL) throws -> any VectorIndex {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw IndexError.io(path: url.path, message: error.localizedDescription)
+            throw IndexError.io(path: url.path, message: FileErrors.reason(error))
         }
         return try decode(data)
     }
@@ -21,7 +22,7 @@ public enum FaissFile {
     public static func write(_ index: any VectorIndex, to url: URL) throws {
         let bytes = try encode(index)
         do { try bytes.write(to: url, options: .atomic) } catch {
-            throw IndexError.io(path: url.path, message: error.localizedDescription)
+            throw IndexError.io(path: url.path, message: FileErrors.reason(error))
         }
     }
 

@@ -76,7 +76,7 @@ extension KnowledgeBase {
         func read(_ name: String) throws -> Data {
             let url = folder.appendingPathComponent(name)
             do { return try Data(contentsOf: url) } catch {
-                throw KBError.io(path: url.path, message: error.localizedDescription)
+                throw KBError.io(path: url.path, message: FileErrors.reason(error))
             }
         }
         let manifestURL = folder.appendingPathComponent(manifestFile)
@@ -204,7 +204,7 @@ public enum ShardFiles {
 
     public static func write(_ s: EmbeddingShard, to folder: URL) throws {
         do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw KBError.io(path: folder.path, message: error.localizedDescription)
+            throw KBError.io(path: folder.path, message: FileErrors.reason(error))
         }
         try EmbeddingsFile.write(s.embeddings, rows: s.range.count, cols: s.dimension,
                                  metadata: ["shard": "\(s.shard.index)", "shards": "\(s.shard.count)",
@@ -217,7 +217,7 @@ public enum ShardFiles {
     public static func readAll(in folder: URL) throws -> [EmbeddingShard] {
         let names: [String]
         do { names = try FileManager.default.contentsOfDirectory(atPath: folder.path) } catch {
-            throw KBError.io(path: folder.path, message: error.localizedDescription)
+            throw KBError.io(path: folder.path, message: FileErrors.reason(error))
         }
         return try names.filter { $0.hasPrefix("embeddings-shard-") && $0.hasSuffix(".safetensors") }.sorted().map { n in
             let url = folder.appendingPathComponent(n)

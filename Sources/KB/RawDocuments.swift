@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A raw KB row before splitting: pandas nulls are `nil` (rag-spec.md §8.1).
 public struct RawDocument: Equatable, Sendable {
@@ -43,7 +44,7 @@ public enum RawKB {
                             log: ((String) -> Void)? = nil) throws -> RawRead {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw KBError.io(path: url.path, message: error.localizedDescription)
+            throw KBError.io(path: url.path, message: FileErrors.reason(error))
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw KBError.corrupt(path: url.path, message: "not valid UTF-8")

@@ -28,7 +28,7 @@ public enum AtomicFolder {
         do {
             try fm.createDirectory(at: temp, withIntermediateDirectories: true)
         } catch {
-            throw Failure(path: folder.path, message: "cannot create \(temp.lastPathComponent) beside it: \(error.localizedDescription)")
+            throw Failure(path: folder.path, message: "cannot create \(temp.lastPathComponent) beside it: \(FileErrors.reason(error, path: temp.path))")
         }
         do { try write(temp) } catch {
             try? fm.removeItem(at: temp)
@@ -72,11 +72,6 @@ public enum AtomicFolder {
     /// The error's own description, with Foundation's file errors reduced to their message and path.
     public static func describe(_ error: Error) -> String {
         if let failure = error as? Failure { return failure.description }
-        let ns = error as NSError
-        if ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain {
-            let underlying = (ns.userInfo[NSUnderlyingErrorKey] as? NSError).map { " (\($0.localizedDescription))" } ?? ""
-            return ns.localizedDescription + underlying
-        }
-        return "\(error)"
+        return FileErrors.reason(error)
     }
 }

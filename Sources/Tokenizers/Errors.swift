@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Errors thrown while loading, saving or training a tokenizer. Every file problem names the file (as the
 /// caller spelled it: a relative URL stays relative) and, where it has one, the 1-based line.
@@ -51,7 +52,7 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
 enum TextFile {
     static func readData(_ url: URL) throws -> Data {
         do { return try Data(contentsOf: url) } catch {
-            throw TokenizerError.io(path: url.relativePath, reason: "cannot read (\(error.localizedDescription))")
+            throw TokenizerError.io(path: url.relativePath, reason: "cannot read (\(FileErrors.reason(error)))")
         }
     }
 
@@ -88,7 +89,7 @@ enum TextFile {
 
     static func write(_ string: String, to url: URL) throws {
         do { try Data(string.utf8).write(to: url, options: .atomic) } catch {
-            throw TokenizerError.io(path: url.relativePath, reason: "cannot write (\(error.localizedDescription))")
+            throw TokenizerError.io(path: url.relativePath, reason: "cannot write (\(FileErrors.reason(error)))")
         }
     }
 }

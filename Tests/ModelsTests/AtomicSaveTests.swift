@@ -70,6 +70,8 @@ final class AtomicSaveTests: XCTestCase {
         // Over the existing folder: the error names the folder; the previous model and tokenizer still load.
         XCTAssertThrowsError(try encoder(seed: 2).save(to: folder, tokenizer: tokenizer)) { error in
             XCTAssertTrue("\(error)".contains("model"), "\(error)")
+            XCTAssertTrue("\(error)".contains("No space left on device"), "the cause, in words: \(error)")
+            XCTAssertFalse("\(error)".contains("NSCocoaErrorDomain"), "\(error)")
         }
         let back = try DPREncoder.load(from: folder)
         XCTAssertEqual(back.stateDict().map(\.tensor.scalars), first.stateDict().map(\.tensor.scalars))

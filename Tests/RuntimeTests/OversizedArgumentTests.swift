@@ -16,14 +16,19 @@ final class OversizedArgumentTests: XCTestCase {
                decoder_attention_heads: 4, encoder_ffn_dim: 64, decoder_ffn_dim: 64}
         """
 
-    /// Runs `setup` + `line` from the repository root and returns the error message (nil if none).
-    func error(of line: String) throws -> String? {
+    /// Runs `source` in a fresh interpreter with the repository root as the current folder.
+    static func runInRepository(_ source: String) throws {
         let interpreter = Interpreter(options: .init(stdlibPath: RepoPaths.url("stdlib").path))
         let cwd = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(RepoPaths.root.path)
-        defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+        XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(RepoPaths.root.path))
+        defer { XCTAssertTrue(FileManager.default.changeCurrentDirectoryPath(cwd)) }
+        try interpreter.run(source: source, name: "case.rag", output: StringSink())
+    }
+
+    /// Runs `setup` + `line` and returns the error message (nil if none).
+    func error(of line: String) throws -> String? {
         do {
-            try interpreter.run(source: "import \"rag\"\n" + Self.setup + "\n" + line, name: "case.rag", output: StringSink())
+            try Self.runInRepository("import \"rag\"\n" + Self.setup + "\n" + line)
             return nil
         } catch {
             return "\(error)"
@@ -74,5 +79,24 @@ final class OversizedArgumentTests: XCTestCase {
                         contains: ["at most 67108864 tokens"])
         // efSearch beyond the index size changes nothing (faiss uses max(efSearch, k) candidates): a result, no error.
         XCTAssertNil(try error(of: rag + "\nx = index.hnsw(k, m: 16).search(q.encode([\"who\"]), k: 2, ef: 1000000000000)"))
+    }
+}
+
+/// I/O failures say why in words (reliability: no raw Foundation error text).
+final class FileErrorMessageTests: XCTestCase {
+    func testWritesUnderAFileOrAMissingFolderSayWhy() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-file-errors-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let file = root.appendingPathComponent("plain.txt")
+        try Data("x".utf8).write(to: file)
+        for (line, expected) in [("io.write_text(\"\(file.path)/x\", \"a\")", "\(file.path) is a file, not a folder"),
+                                 ("tokenizer.load(\"test_dir/fixtures/rag/tokenizers/bart\").save(\"\(file.path)/tok\")", "\(file.path) is a file, not a folder"),
+                                 ("io.read_text(\"\(root.path)/missing.txt\")", "no such file")] {
+            XCTAssertThrowsError(try OversizedArgumentTests.runInRepository(line)) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(line)\n-> \(error)")
+                XCTAssertFalse("\(error)".contains("NSCocoaErrorDomain") || "\(error)".contains("could not be completed"), "\(error)")
+            }
+        }
     }
 }

@@ -44,7 +44,7 @@ public struct ConfigReader {
     public static func load(_ url: URL) throws -> [String: Any] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw ModelError.config("cannot read \(url.path): \(error.localizedDescription)")
+            throw ModelError.config("cannot read \(url.path): \(FileErrors.reason(error))")
         }
         if let detail = JSONDecoding.syntaxError(data) {   // with the position ("around line 3, column 7")
             throw ModelError.config("\(url.path): malformed JSON: \(detail)")
@@ -128,7 +128,7 @@ public struct ConfigReader {
 func writeConfigJSON(_ dict: [String: Any], to url: URL) throws {
     let text = jsonText(dict, indent: 0) + "\n"
     do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
-        throw ModelError.checkpoint("cannot write \(url.path): \(error.localizedDescription)")
+        throw ModelError.checkpoint("cannot write \(url.path): \(FileErrors.reason(error))")
     }
 }
 

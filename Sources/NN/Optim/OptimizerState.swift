@@ -90,13 +90,13 @@ public enum JSONFiles {
         let data: Data
         do { data = try enc.encode(value) } catch { throw OptimError.state("cannot encode \(url.lastPathComponent): \(error)") }
         do { try data.write(to: url, options: .atomic) } catch {
-            throw OptimError.state("cannot write \(url.path): \(error.localizedDescription)")
+            throw OptimError.state("cannot write \(url.path): \(FileErrors.reason(error))")
         }
     }
 
     public static func read<T: Decodable>(_ url: URL) throws -> T {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw OptimError.state("cannot read \(url.path): \(error.localizedDescription)") }
+        do { data = try Data(contentsOf: url) } catch { throw OptimError.state("cannot read \(url.path): \(FileErrors.reason(error))") }
         do { return try JSONDecoding.decode(T.self, from: data, file: url.path) } catch {
             throw OptimError.state("\(error)")
         }

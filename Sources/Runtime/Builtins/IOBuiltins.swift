@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The `io` namespace: text files and directory listings. Relative paths are relative to the
 /// current directory.
@@ -19,7 +20,7 @@ enum IOBuiltins {
                 do {
                     try (try args.string("text")).write(toFile: path, atomically: true, encoding: .utf8)
                 } catch {
-                    throw RuntimeError("\(args.function): cannot write \(path): \(error.localizedDescription)")
+                    throw RuntimeError("\(args.function): cannot write \(path): \(FileErrors.reason(error, path: path))")
                 }
                 return .null
             }.writingOnRankZero(),
@@ -38,7 +39,7 @@ enum IOBuiltins {
                     return .null
                 }
                 do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
-                    throw RuntimeError("\(args.function): cannot create \(path): \(error.localizedDescription)")
+                    throw RuntimeError("\(args.function): cannot create \(path): \(FileErrors.reason(error, path: path))")
                 }
                 return .null
             },

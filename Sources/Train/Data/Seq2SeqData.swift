@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One line pair of `{split}.source` / `{split}.target` (source already carries the prefix).
 public struct Seq2SeqExample: Equatable, Sendable {
@@ -40,7 +41,7 @@ public enum Seq2SeqData {
     public static func lines(_ url: URL) throws -> [String] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw TrainError.data("cannot read \(url.path): \(error.localizedDescription)")
+            throw TrainError.data("cannot read \(url.path): \(FileErrors.reason(error))")
         }
         guard var text = String(data: data, encoding: .utf8) else { throw TrainError.data("\(url.path) is not valid UTF-8") }
         if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }   // linecache's tokenize.open drops a BOM

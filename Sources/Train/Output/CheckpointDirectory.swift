@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The seed's checkpoint layout (rag-spec §6.9) under `outputDirectory`, written atomically:
 ///
@@ -37,7 +38,7 @@ public struct CheckpointDirectory: Sendable {
         }
         for n in names {
             do { try fm.removeItem(at: outputDirectory.appendingPathComponent(n)) } catch {
-                throw TrainError.io("cannot remove \(outputDirectory.appendingPathComponent(n).path): \(error.localizedDescription)")
+                throw TrainError.io("cannot remove \(outputDirectory.appendingPathComponent(n).path): \(FileErrors.reason(error))")
             }
         }
     }
@@ -74,7 +75,7 @@ public struct CheckpointDirectory: Sendable {
 
     private func create(_ dir: URL) throws {
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
-            throw TrainError.checkpoint("cannot create \(dir.path): \(error.localizedDescription)")
+            throw TrainError.checkpoint("cannot create \(dir.path): \(FileErrors.reason(error))")
         }
     }
 
@@ -95,11 +96,11 @@ public struct CheckpointDirectory: Sendable {
         if fm.fileExists(atPath: final.path) {
             old = parent.appendingPathComponent(".tmp-\(final.lastPathComponent)-old-\(UUID().uuidString)")
             do { try fm.moveItem(at: final, to: old!) } catch {
-                throw TrainError.checkpoint("cannot replace \(final.path): \(error.localizedDescription)")
+                throw TrainError.checkpoint("cannot replace \(final.path): \(FileErrors.reason(error))")
             }
         }
         do { try fm.moveItem(at: tmp, to: final) } catch {
-            throw TrainError.checkpoint("cannot move \(tmp.path) to \(final.path): \(error.localizedDescription)")
+            throw TrainError.checkpoint("cannot move \(tmp.path) to \(final.path): \(FileErrors.reason(error))")
         }
         if let old { try? fm.removeItem(at: old) }
     }

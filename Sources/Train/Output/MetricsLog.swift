@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// One metrics entry with its keys in insertion order (the seed writes `val_avg_loss, val_avg_em,
 /// val_avg_gen_time, val_avg_gen_len, step_count`). Integer-valued entries (`step_count`) print as integers.
@@ -85,7 +86,7 @@ public struct MetricsLog: Codable, Equatable, Sendable {
 public enum AtomicFiles {
     public static func write(_ text: String, to url: URL) throws {
         do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-            throw TrainError.io("cannot write \(url.path): \(error.localizedDescription)")
+            throw TrainError.io("cannot write \(url.path): \(FileErrors.reason(error))")
         }
     }
 }
