@@ -36,7 +36,7 @@ public final class HNSWIndex: VectorIndex {
     /// faiss `IndexHNSWFlat(d, M, metric)`: efConstruction 40, efSearch 16 unless given.
     public init(dimension: Int, m: Int = 32, metric: Metric = .innerProduct,
                 efConstruction: Int = 40, efSearch: Int = 16) throws {
-        guard m >= 2 else { throw IndexError.invalidParameter("M must be at least 2, got \(m)") }
+        guard m >= 2, m <= 4096 else { throw IndexError.invalidParameter("M must be from 2 to 4096, got \(m)") }
         guard efConstruction >= 1, efSearch >= 1 else {
             throw IndexError.invalidParameter("efConstruction and efSearch must be positive, got \(efConstruction), \(efSearch)")
         }
@@ -82,7 +82,9 @@ public final class HNSWIndex: VectorIndex {
 
         var shuffle = MersenneTwister(seed: 789)
         let locks = addThreads > 1 && buildRules == .faiss1_7_4 ? NodeLocks(count: count) : nil
-        let efC = graph.efConstruction, total = count, threads = addThreads, rules = buildRules
+        // A candidate list longer than the index cannot fill, so a huge efConstruction is capped at the node
+        // count instead of sizing buffers by it (the graph is the same).
+        let efC = min(graph.efConstruction, max(count, 1)), total = count, threads = addThreads, rules = buildRules
         var entry = graph.entryPoint, maxLevel = Int(graph.maxLevel)
         let cum = graph.cumNeighborsPerLevel, offsets = graph.offsets
 

@@ -77,6 +77,9 @@ final class OversizedArgumentTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: out) }
         try assertError(rag + "\ns = train.finetune(r, data: \"test_dir/dummy-train-data\", output: \"\(out.path)\", max_source_length: 1000000000000, train_batch_size: 2, log: false)",
                         contains: ["at most 67108864 tokens"])
+        try assertError(rag + "\nx = index.hnsw(k, m: 1000000000)", contains: ["M must be from 2 to 4096"])
+        try assertError(rag + "\nk.encode(c, batch: 1000000000000)", contains: ["batch must be from 1 to"])
+        XCTAssertNil(try error(of: rag + "\nx = index.hnsw(k, m: 16, ef_construction: 1000000000000)"), "efConstruction is capped at the index size")
         // efSearch beyond the index size changes nothing (faiss uses max(efSearch, k) candidates): a result, no error.
         XCTAssertNil(try error(of: rag + "\nx = index.hnsw(k, m: 16).search(q.encode([\"who\"]), k: 2, ef: 1000000000000)"))
     }

@@ -37,7 +37,7 @@ enum KBBuiltins {
                 let box = try args.handle("ctx_encoder", as: EncoderBox.self, typeName: "DPREncoder")
                 let tok = try box.requireTokenizer(args.function)
                 let batch = try args.int("batch")
-                guard batch > 0 else { throw RuntimeError("\(args.function): batch must be positive, got \(batch)") }
+                guard (1...65536).contains(batch) else { throw RuntimeError("\(args.function): batch must be from 1 to 65536, got \(batch)") }
                 let maxLength = try args.optionalInt("max_length")
                 if let maxLength, !(2...box.encoder.config.maxPositionEmbeddings).contains(maxLength) {
                     throw RuntimeError("\(args.function): max_length must be in 2...\(box.encoder.config.maxPositionEmbeddings) (the encoder's max_position_embeddings), got \(maxLength)")
