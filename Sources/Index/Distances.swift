@@ -10,7 +10,7 @@ enum Distances {
     @inline(__always)
     static func l2sq(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ d: Int) -> Float { rt_l2sq(x, y, d) }
 
-    /// HNSW distance ("smaller is better", §7): −⟨x, y⟩ for inner product, squared L2 otherwise.
+    /// HNSW distance ("smaller is better", faiss 1.7.4 `HNSW.cpp` / `IndexHNSW.cpp`): −⟨x, y⟩ for inner product, squared L2 otherwise.
     @inline(__always)
     static func hnsw(_ metric: Metric, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ d: Int) -> Float {
         metric == .innerProduct ? -rt_dot(x, y, d) : rt_l2sq(x, y, d)

@@ -34,7 +34,7 @@ public struct HNSWGraph: Sendable, Equatable {
             && a.efConstruction == b.efConstruction && a.efSearch == b.efSearch
     }
 
-    /// faiss `HNSW(M)` + `set_default_probas(M, 1 / ln M)` (§7.1).
+    /// faiss `HNSW(M)` + `set_default_probas(M, 1 / ln M)` (faiss `IndexHNSW` construction parameters).
     public init(m: Int) {
         self.m = m
         let levelMult = Float(1.0 / log(Double(m)))
@@ -94,7 +94,7 @@ public struct HNSWGraph: Sendable, Equatable {
         return out
     }
 
-    /// faiss `random_level` (§7.2).
+    /// faiss `random_level` (faiss `HNSW::random_level`).
     mutating func randomLevel() -> Int {
         var f = Double(levelRNG.nextFloat())
         for (level, p) in assignProbas.enumerated() {

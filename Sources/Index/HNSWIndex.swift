@@ -54,7 +54,7 @@ public final class HNSWIndex: VectorIndex {
 
     public func vector(at id: Int) -> [Float] { storage.vector(at: id) }
 
-    /// faiss `hnsw_add_vertices` (§7.3): append, draw levels in id order, bucket by level, shuffle each
+    /// faiss `hnsw_add_vertices` (faiss `HNSW::add_with_locks`): append, draw levels in id order, bucket by level, shuffle each
     /// bucket with `mt19937(789)`, insert buckets from the top level down.
     public func add(_ vectors: [Float]) throws {
         let n = try InputCheck.rows(of: vectors, dimension: dimension, what: "vectors to add")

@@ -1,4 +1,4 @@
-/// The seed's raw KB reader (rag-spec.md §8.1): pandas `read_csv(sep="\t", header=None,
+/// The seed's raw KB reader (rag-end2end-retriever `use_own_knowledge_dataset.py` (raw CSV)): pandas `read_csv(sep="\t", header=None,
 /// names=["title", "text"])` semantics, as `datasets.load_dataset("csv", …)` uses them:
 /// * a field that *starts* with `"` is quoted: inside it `""` is one quote, tabs and line breaks are
 ///   literal, and text after the closing quote up to the next tab is appended to the field;
@@ -8,7 +8,7 @@
 /// * empty fields and pandas' default NA strings (`NA`, `null`, `NaN`, `None`, `N/A`, …) are null;
 /// * a row with one field has a null text; a row with three or more fields is malformed (pandas
 ///   raises "Expected 2 fields"), as is a quoted field still open at the end of the file.
-/// Not reproduced: pandas turning an all-numeric column into numbers (§10 item 10); values stay strings.
+/// Not reproduced: pandas turning an all-numeric column into numbers (docs/rag-parity.md (version differences) item 10); values stay strings.
 enum PandasTSV {
     /// pandas' default `na_values` (pandas 2.x `STR_NA_VALUES`).
     static let naValues: Set<String> = [

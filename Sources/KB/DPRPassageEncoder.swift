@@ -3,13 +3,13 @@ import Models
 import Tensor
 import Tokenizers
 
-/// A DPR context encoder + its tokenizer as the KB's `PassageEncoder` (rag-spec.md §6.7 step 3, §8.3):
+/// A DPR context encoder + its tokenizer as the KB's `PassageEncoder` (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding), rag-end2end-retriever stored dataset):
 /// `(title, text)` pairs through the ctx tokenizer (truncation to `maxLength`, default the tokenizer's
 /// `model_max_length` or 512; padding to the longest row of each call); only the ids are passed, so the
 /// encoder derives the mask as `ids != [PAD]` (token types 0), as the seed does; pooled output, no
 /// gradient recording.
 ///
-/// The encoder is switched to eval mode (the seed leaves dropout on while re-encoding; §10 recommends
+/// The encoder is switched to eval mode (the seed leaves dropout on while re-encoding; docs/rag-parity.md (version differences) recommends
 /// eval), so while training give it a snapshot, never the live encoder:
 ///
 ///     let snap = try DPRPassageEncoder(encoder: DPRPassageEncoder.snapshot(of: ctx), tokenizer: ctxTok,

@@ -2,7 +2,7 @@ import Foundation
 import Tensor
 
 /// The KB's float32 matrices on disk: one rank-2 F32 tensor named "embeddings" in a safetensors file
-/// (rag-spec.md §5.1), read and written with the Tensor module's `SafeTensors`.
+/// (the safetensors file format (huggingface/safetensors README)), read and written with the Tensor module's `SafeTensors`.
 enum EmbeddingsFile {
     static let tensorName = "embeddings"
 

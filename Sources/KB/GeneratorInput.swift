@@ -1,4 +1,4 @@
-/// The generator's input strings of rag-spec.md §3.3 step 5 (`RagRetriever.postprocess_docs`), built
+/// The generator's input strings of transformers `retrieval_rag.py` (`RagRetriever`) (`RagRetriever.postprocess_docs`), built
 /// from retrieved titles/texts and the decoded questions. Row `i·nDocs + j` pairs question `i` with
 /// its `j`-th document:
 /// `prefix + strip1(title) + titleSep + text + docSep + question`, then one left-to-right pass

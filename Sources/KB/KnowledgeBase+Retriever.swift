@@ -32,7 +32,7 @@ extension KnowledgeBase: Retriever {
                                       docEmbeddings: vectors, scores: scores, titles: titles, texts: texts)
     }
 
-    /// `GeneratorInput.strings` (rag-spec.md §3.3 step 5).
+    /// `GeneratorInput.strings` (transformers `retrieval_rag.py` (`RagRetriever`)).
     public func generatorInputStrings(titles: [String], texts: [String], questions: [String], nDocs: Int,
                                       prefix: String, titleSeparator: String, docSeparator: String) throws -> [String] {
         try GeneratorInput.strings(titles: titles, texts: texts, questions: questions, nDocs: nDocs, prefix: prefix,

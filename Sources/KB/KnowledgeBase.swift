@@ -8,7 +8,7 @@ public enum KBIndexKind: Equatable, Sendable {
     case hnsw(m: Int = 128, efConstruction: Int = 40, efSearch: Int = 16)
 }
 
-/// What a retrieval returns for `B` questions and `nDocs` documents each (rag-spec.md §3.3 steps 1–3).
+/// What a retrieval returns for `B` questions and `nDocs` documents each (transformers `retrieval_rag.py` (`RagRetriever`)).
 /// Row `i·nDocs + j` is question `i`'s `j`-th document, best first.
 public struct Retrieval: Equatable, Sendable {
     public let questionCount: Int
@@ -47,7 +47,7 @@ public final class KnowledgeBase {
         self.manifest = manifest
     }
 
-    /// Reads a raw KB (CSV/TSV/JSONL) and splits it into passages (§8.1, §8.2); a file that yields no passage
+    /// Reads a raw KB (CSV/TSV/JSONL) and splits it into passages (rag-end2end-retriever `use_own_knowledge_dataset.py` (raw CSV), rag-end2end-retriever `split_text`); a file that yields no passage
     /// (empty, or every row skipped) is an error, not an empty KB.
     public static func fromRaw(_ url: URL, format: RawFormat? = nil, wordsPerPassage: Int = 100,
                                skipMalformed: Bool = false, log: ((String) -> Void)? = nil) throws -> KnowledgeBase {

@@ -1,7 +1,7 @@
 /// The KB's view of a DPR context encoder (the Models module conforms later).
 ///
 /// `encode` receives the raw title and text of each passage (the encoder tokenizes them as a pair,
-/// rag-spec.md §6.7 step 3 / §9.1: titles keep their quotes) and returns `[titles.count * dimension]`
+/// rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding) / transformers `RagRetriever.postprocess_docs`: titles keep their quotes) and returns `[titles.count * dimension]`
 /// pooled vectors, row-major.
 public protocol PassageEncoder {
     var dimension: Int { get }
@@ -11,7 +11,7 @@ public protocol PassageEncoder {
     func encode(titles: [String], texts: [String]) throws -> [Float]
 }
 
-/// Contiguous shard `index` of `count` over `total` rows (the `datasets` shard rule, §6.7 step 2):
+/// Contiguous shard `index` of `count` over `total` rows (the `datasets` shard rule, rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)):
 /// `q = total / count`, `m = total % count`, `start = q·index + min(index, m)`,
 /// `end = start + q + (index < m ? 1 : 0)`.
 public struct Shard: Equatable, Sendable, Codable {

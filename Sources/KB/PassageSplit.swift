@@ -8,7 +8,7 @@ public struct Passage: Equatable, Sendable, Codable {
     }
 }
 
-/// Passage splitting of rag-spec.md §8.2 (`use_own_knowledge_dataset.py` / `kb_encode_utils.py`):
+/// Passage splitting of rag-end2end-retriever `split_text` (`use_own_knowledge_dataset.py` / `kb_encode_utils.py`):
 /// for each document with a non-null text, `words = text.split(" ")` (single spaces; empty strings
 /// count as words), and every 100 words are joined with " " and stripped of surrounding whitespace
 /// (Python `str.strip()`). Null titles become "".

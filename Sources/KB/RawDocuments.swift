@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// A raw KB row before splitting: pandas nulls are `nil` (rag-spec.md §8.1).
+/// A raw KB row before splitting: pandas nulls are `nil` (rag-end2end-retriever `use_own_knowledge_dataset.py` (raw CSV)).
 public struct RawDocument: Equatable, Sendable {
     public var title: String?
     public var text: String?

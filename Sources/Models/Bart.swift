@@ -65,7 +65,7 @@ final class BartDecoder: Module {
     }
 }
 
-/// `BartForConditionalGeneration` (rag-spec.md §2): encoder-decoder with tied `lm_head` and
+/// `BartForConditionalGeneration` (transformers `modeling_bart.py`): encoder-decoder with tied `lm_head` and
 /// `final_logits_bias`.
 ///
 ///     let g = try BartModel(config: c, seed: 3)                       // random, eval mode
@@ -153,7 +153,7 @@ public final class BartModel: Module {
         return (logits, h)
     }
 
-    /// `shift_tokens_right` (spec §2.7): start token first, labels shifted right, -100 replaced by pad.
+    /// `shift_tokens_right` (transformers `shift_tokens_right`): start token first, labels shifted right, -100 replaced by pad.
     public func shiftTokensRight(_ labels: IntTensor) throws -> IntTensor {
         let b = labels.shape[0], t = labels.shape[1]
         var out = [Int](repeating: 0, count: b * t)

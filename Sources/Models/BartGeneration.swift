@@ -26,7 +26,7 @@ struct BartScorer: TokenScorer {
 
 extension BartModel {
     /// Greedy or beam search (by `config.numBeams`) for `inputIds [B, L]`; returns `B · numReturnSequences`
-    /// id rows, each starting with the decoder start token, padded to a common length (spec §3.10,
+    /// id rows, each starting with the decoder start token, padded to a common length (transformers `RagTokenForGeneration.generate`,
     /// transformers 5.x beam search; see `BeamSearch`). Runs without recording gradients.
     public func generate(inputIds: IntTensor, attentionMask: IntTensor? = nil,
                          config generation: GenerationConfig? = nil) throws -> [[Int]] {

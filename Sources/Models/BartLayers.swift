@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-// BART encoder and decoder stacks (rag-spec.md §2.2-2.5), a port of the reference
+// BART encoder and decoder stacks (transformers `BartLearnedPositionalEmbedding` (offset 2)), a port of the reference
 // `transformers/models/bart/modeling_bart.py`: post-norm layers, q scaled by dh^-1/2 before the product,
 // learned positions with offset 2, layernorm_embedding, exact GELU, all LayerNorm eps 1e-5.
 
@@ -144,7 +144,7 @@ final class BartInputEmbedding {
     }
 }
 
-/// Layer drop (training only): each layer is skipped with probability `p` (rag-spec.md §2.3 step 4).
+/// Layer drop (training only): each layer is skipped with probability `p` (transformers `BartEncoder`).
 func keepLayer(_ module: Module, p: Double, _ rng: RNG) -> Bool {
     !(module.isTraining && p > 0 && Double(rng.uniform()) < p)
 }

@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-// BERT encoder as DPR and sentence-transformers use it (rag-spec.md §1.3-1.4), a port of the reference
+// BERT encoder as DPR and sentence-transformers use it (transformers `BertEmbeddings`), a port of the reference
 // `transformers/models/bert/modeling_bert.py` (post-norm layers, exact GELU, scores / sqrt(dh)).
 
 /// Word + token type + position embeddings, LayerNorm, dropout. Names: `embeddings.*`.

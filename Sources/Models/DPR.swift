@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-/// `DPRQuestionEncoder` / `DPRContextEncoder` (rag-spec.md §1): a BERT encoder whose pooled output is the
+/// `DPRQuestionEncoder` / `DPRContextEncoder` (transformers `modeling_dpr.py` / `modeling_bert.py`): a BERT encoder whose pooled output is the
 /// `[CLS]` hidden state, optionally projected to `projection_dim`. No tanh pooler. With
 /// `config.pooling == .mean` / `.meanNormalized` (Ragtime's options for encoders trained that way, e.g.
 /// all-MiniLM-L6-v2 converted with `fromBert`) the pooled output is the mean of the unmasked tokens' states
@@ -48,7 +48,7 @@ public final class DPREncoder: Module {
     /// Width of `pooled`.
     public var outputDim: Int { projection?.outFeatures ?? config.hiddenSize }
 
-    /// `inputIds [B, L]`; without `attentionMask` the mask is `inputIds != pad_token_id` (spec §1.2);
+    /// `inputIds [B, L]`; without `attentionMask` the mask is `inputIds != pad_token_id` (transformers `DPRQuestionEncoder` / `DPRContextEncoder` inputs);
     /// token types default to zeros. Returns the last hidden state `[B, L, d]` and `pooled [B, outputDim]`.
     public func callAsFunction(inputIds: IntTensor, attentionMask: IntTensor? = nil,
                                tokenTypeIds: IntTensor? = nil) throws -> (lastHiddenState: Tensor, pooled: Tensor) {
@@ -96,7 +96,7 @@ public final class DPREncoder: Module {
         return try projection.map { try $0(pooled) } ?? pooled
     }
 
-    /// The default mask, `ids != pad_token_id` (spec §1.2).
+    /// The default mask, `ids != pad_token_id` (transformers `DPRQuestionEncoder` / `DPRContextEncoder` inputs).
     private func paddingMask(_ inputIds: IntTensor) throws -> IntTensor {
         try IntTensor(shape: inputIds.shape, scalars: inputIds.scalars.map { $0 != config.padTokenId ? 1 : 0 })
     }

@@ -5,8 +5,8 @@ import Tokenizers
 extension DPREncoder {
     /// Pooled embeddings `[N, outputDim]` of `texts` (with `pairs`, e.g. KB (title, text), tokenised as
     /// pairs), in batches of `batchSize` without recording gradients. Per batch, as the KB re-encoding of
-    /// rag-spec.md §6.7 step 3: truncation to `maxLength` (default: the tokenizer's `model_max_length`,
-    /// else `max_position_embeddings`, §10.15), padding to the longest row, attention mask = ids != pad,
+    /// rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding): truncation to `maxLength` (default: the tokenizer's `model_max_length`,
+    /// else `max_position_embeddings`, docs/rag-parity.md (version differences)), padding to the longest row, attention mask = ids != pad,
     /// token types zero. Uses the module's current mode: call `eval()` first for deterministic vectors.
     public func encode(_ texts: [String], pairs: [String]? = nil, tokenizer: Tokenizer, batchSize: Int = 16,
                        maxLength: Int? = nil) throws -> Tensor {

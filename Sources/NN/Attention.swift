@@ -1,6 +1,6 @@
 import Tensor
 
-/// Multi-head attention with the four projections of BERT and BART (rag-spec.md §1.4, §2.4).
+/// Multi-head attention with the four projections of BERT and BART (transformers `BertLayer`; transformers `BartAttention`).
 ///
 /// Shapes: queries `x [B, Tq, d]`, keys/values `[B, Tk, d]`, `h` heads of `dh = d / h`.
 /// `bias` is added to the scores and broadcasts to `[B, h, Tq, Tk]` (typically `[B, 1, 1, Tk]` for
@@ -50,7 +50,7 @@ public final class MultiHeadAttention {
     }
 }
 
-/// Additive attention biases (0 = attend, float32 lowest = masked), rag-spec.md §1.4 / §2.4.
+/// Additive attention biases (0 = attend, float32 lowest = masked), transformers `BertLayer` / transformers `BartAttention`.
 public enum AttentionMask {
     public static let lowest = -Float.greatestFiniteMagnitude
 

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// SIGINT handling shared by the REPL and batch runs (platform-notes.md, "REPL with libedit"): the
+/// SIGINT handling shared by the REPL and batch runs (docs/language.md, "The REPL"): the
 /// handler only sets a flag; computations poll it at safe points, and a `readline` interrupted at the
 /// prompt returns nil with the flag set (telling Ctrl-C apart from Ctrl-D).
 ///

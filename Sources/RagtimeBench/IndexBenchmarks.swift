@@ -1,4 +1,4 @@
-// The index benchmark suite (issue 6): the same cases as scripts/bench/faiss_bench.py, on the same data
+// The index benchmark suite: the same cases as scripts/bench/faiss_bench.py, on the same data
 // files (tmp/bench-index/*.f32, written by `faiss_bench.py data`). Run both with scripts/bench/index_bench.sh.
 // Prints a table and writes tmp/bench-index/ragtime.json for `faiss_bench.py report`.
 import Foundation
@@ -47,7 +47,7 @@ func runIndexBenchmarks() throws {
         return
     }
     if BLAS.coreName == "Prescott" {
-        print("index: note: OpenBLAS runs its generic Prescott kernel; set OPENBLAS_CORETYPE=SkylakeX for fair flat figures (platform-notes.md)")
+        print("index: note: OpenBLAS runs its generic Prescott kernel; set OPENBLAS_CORETYPE=SkylakeX for fair flat figures (docs/tensor.md)")
     }
     let env = ProcessInfo.processInfo.environment
     let full = env["RAGTIME_BENCH_FULL"] == "1", quick = env["RAGTIME_BENCH_QUICK"] == "1"

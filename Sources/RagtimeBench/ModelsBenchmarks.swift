@@ -2,7 +2,7 @@ import Foundation
 import Models
 import Tensor
 
-/// The models suite (issue 5): DPR context encoder forward+backward on 16 passages x 128 tokens (train
+/// The models suite: DPR context encoder forward+backward on 16 passages x 128 tokens (train
 /// mode, loss = mean(pooled²)) and KB encoding throughput (eval, no grad), at MiniLM and BERT-base size.
 /// Peer figures: scripts/bench/models_bench.py (PyTorch, same shapes, same machine).
 func runModelsBenchmarks() throws {

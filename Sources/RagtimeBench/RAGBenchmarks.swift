@@ -4,7 +4,7 @@ import Models
 import Tensor
 import Tokenizers
 
-/// The RAG suite (issue 7): seconds per forward+backward of RAG-token end-to-end (ctx encoder re-encoding
+/// The RAG suite: seconds per forward+backward of RAG-token end-to-end (ctx encoder re-encoding
 /// the retrieved passages) at batch 4, n_docs 5, source 128 (padded), target 25, combined length 300, over
 /// the dummy KB (6 passages, flat index) with the fixture tokenizers (WordPiece 300, BPE 500), random
 /// weights. Peer: scripts/bench/rag_bench.py (transformers, same shapes, same machine).

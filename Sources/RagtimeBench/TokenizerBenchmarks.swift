@@ -5,7 +5,7 @@ import Tokenizers
 /// single thread (one `encode` per passage) and batch-parallel (`encodeBatch`, all cores), for the real
 /// all-MiniLM-L6-v2 WordPiece vocabulary and the committed byte-level BPE tokenizer.
 /// Peer figures: scripts/bench/tokenizers_bench.py (Hugging Face tokenizers on the same text).
-/// Text: $RAGTIME_SQUAD_KB, else ../shared/data/squad-v1.1/squad-kb.csv (title<TAB>text per row),
+/// Text: $RAGTIME_SQUAD_KB (required: a SQuAD v1.1 `squad-kb.csv`, title<TAB>text per row),
 /// the first `passageCount` passages.
 func runTokenizerBenchmarks() throws {
     let passageCount = 4000

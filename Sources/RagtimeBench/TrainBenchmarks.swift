@@ -2,7 +2,7 @@ import Foundation
 import NN
 import Tensor
 
-/// The training-step suite (issue 8): seconds per end-to-end RAG-token training step (forward, backward,
+/// The training-step suite: seconds per end-to-end RAG-token training step (forward, backward,
 /// AdamW over all three networks, zero grads) and the peak RSS, at tiny, MiniLM + BART-512 and
 /// BERT-base + BART-base size; same model and batch as the `rag` suite. Then the SQuAD-shaped cases
 /// `squad-original` / `squad-end2end` (SquadTrainBenchmarks.swift: the SQuAD experiment's two arms, updates/s).

@@ -4,7 +4,7 @@ import CBLAS
 import Glibc
 #endif
 
-/// Choosing OpenBLAS's compute kernel (platform-notes.md, "OpenBLAS 0.3.21 (Debian) on this CPU").
+/// Choosing OpenBLAS's compute kernel (docs/tensor.md).
 ///
 /// Debian's OpenBLAS 0.3.21 does not recognise recent AVX-512 CPUs and falls back to the generic
 /// `Prescott` kernel (recent Intel: ~30 GFLOPS instead of ~150 per thread) or to the AVX2 `Haswell` /

@@ -4,7 +4,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Reading and writing the safetensors format (rag-spec.md §5.1).
+/// Reading and writing the safetensors format (the safetensors file format (huggingface/safetensors README)).
 ///
 ///     let weights = try SafeTensors.read(url)               // [String: Tensor], all float32
 ///     try SafeTensors.write(weights, to: out, metadata: ["format": "pt"])

@@ -1,4 +1,4 @@
-/// The safetensors header (rag-spec.md §5.1): a strict JSON reader for it and its validation.
+/// The safetensors header (the safetensors file format (huggingface/safetensors README)): a strict JSON reader for it and its validation.
 /// Everything a file claims is checked before any tensor byte is read: JSON syntax, duplicate names,
 /// known dtypes, shapes, offsets inside the buffer, byte counts, and exact tiling of the data buffer.
 

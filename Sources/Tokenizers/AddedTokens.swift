@@ -1,5 +1,5 @@
 /// A token outside the model's algorithm (special tokens such as `[CLS]`, `<mask>`), matched verbatim in the
-/// text before the model runs (§4.2 step 1, §4.6 step 1; tokenizers' `AddedVocabulary`).
+/// text before the model runs (`tokenizers` `BertNormalizer` + `BertPreTokenizer`, `tokenizers` `ByteLevel` + `BPE`; tokenizers' `AddedVocabulary`).
 public struct AddedToken: Sendable, Equatable {
     public var id: Int
     public var content: String

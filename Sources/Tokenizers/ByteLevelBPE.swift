@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The GPT-2 byte <-> printable-character table (rag-spec.md §4.6 step 4): bytes 33-126, 161-172, 174-255
+/// The GPT-2 byte <-> printable-character table (`tokenizers` `ByteLevel` + `BPE`): bytes 33-126, 161-172, 174-255
 /// map to the same code point; the other 68 bytes, in increasing order, to U+0100 ... U+0143.
 enum ByteTable {
     static let byteToScalar: [Unicode.Scalar] = {
@@ -31,7 +31,7 @@ enum ByteTable {
     }
 }
 
-/// Byte-level BPE model (§4.6 steps 4-6): merges applied by rank, with a cache of words already seen.
+/// Byte-level BPE model (`tokenizers` `ByteLevel` + `BPE`): merges applied by rank, with a cache of words already seen.
 final class BPEModel: Sendable {
     /// id -> token, dense.
     let vocab: [String]

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Loading the "slow" file layouts (rag-spec.md §4.1) into the same pipeline transformers converts them to
-/// (§4.8): vocab.txt -> BERT WordPiece; vocab.json + merges.txt -> byte-level BPE (RoBERTa/BART).
+/// Loading the "slow" file layouts (transformers `PreTrainedTokenizerFast` loading) into the same pipeline transformers converts them to
+/// (`tokenizers` `tokenizer.json` format): vocab.txt -> BERT WordPiece; vocab.json + merges.txt -> byte-level BPE (RoBERTa/BART).
 extension Tokenizer {
     /// Loads a tokenizer from a directory (tokenizer.json preferred, then vocab.txt, then vocab.json +
     /// merges.txt, with tokenizer_config.json / special_tokens_map.json when present) or from one file:

@@ -1,6 +1,6 @@
 import Foundation
 
-/// What tokenizer_config.json and special_tokens_map.json say (rag-spec.md §4.1). Every field is optional:
+/// What tokenizer_config.json and special_tokens_map.json say (transformers `PreTrainedTokenizerFast` loading). Every field is optional:
 /// nil means "the file does not say", and the loader applies the library default.
 struct TokenizerConfig {
     var names = SpecialTokenNames()

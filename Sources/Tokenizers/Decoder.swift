@@ -1,4 +1,4 @@
-/// Decoders: token strings back to text (rag-spec.md §4.5, §4.7).
+/// Decoders: token strings back to text (`tokenizers` WordPiece decoder + transformers `clean_up_tokenization`; `tokenizers` `ByteLevel` decoder).
 enum TokenDecoder: Sendable, Equatable {
     /// WordPiece (tokenizers >= 0.13): tokens after the first lose a leading prefix or get a space before
     /// them; with `cleanup`, each token gets the tokenization-space replacements (incl. " do not").
@@ -46,7 +46,7 @@ enum TokenDecoder: Sendable, Equatable {
     }
 }
 
-/// The tokenization-space cleanups (§4.5 steps 2-3): global, non-overlapping, left-to-right replacements.
+/// The tokenization-space cleanups (`tokenizers` WordPiece decoder + transformers `clean_up_tokenization`): global, non-overlapping, left-to-right replacements.
 enum Cleanup {
     /// tokenizers' WordPiece decoder `cleanup` (per token).
     static let decoderRules: [(String, String)] = [

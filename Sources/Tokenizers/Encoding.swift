@@ -19,7 +19,7 @@ public struct BatchEncoding: Sendable, Equatable {
     public var tokenTypeIds: [[Int]] { encodings.map(\.tokenTypeIds) }
 }
 
-/// Padding of a batch (§4.4): to the longest row of the call, or to a fixed length (rows already longer
+/// Padding of a batch (`tokenizers` `BertProcessing`, truncation, padding): to the longest row of the call, or to a fixed length (rows already longer
 /// are left as they are; combine with `maxLength` to truncate them). Padding is on the right.
 public enum Padding: Sendable, Equatable {
     case none

@@ -1,6 +1,6 @@
 import Foundation
 
-/// BERT normalization (rag-spec.md §4.2 steps 2-4; tokenizers' `BertNormalizer`), applied per scalar in the
+/// BERT normalization (`tokenizers` `BertNormalizer` + `BertPreTokenizer`; tokenizers' `BertNormalizer`), applied per scalar in the
 /// order of the Rust implementation: clean text, CJK spacing, accent stripping (NFD + drop `Mn`), lower-casing
 /// (per-scalar full mapping, no context: Greek capital sigma always becomes σ).
 public struct BertNormalizer: Sendable, Equatable {

@@ -1,4 +1,4 @@
-/// Post-processing (rag-spec.md §4.4, §4.6): wraps model ids in special tokens and assigns token types.
+/// Post-processing (`tokenizers` `BertProcessing`, truncation, padding; `tokenizers` `ByteLevel` + `BPE`): wraps model ids in special tokens and assigns token types.
 /// BertProcessing, RobertaProcessing and TemplateProcessing all become one `Template`.
 struct Template: Sendable, Equatable {
     enum Piece: Sendable, Equatable {
@@ -62,7 +62,7 @@ struct Template: Sendable, Equatable {
     }
 }
 
-/// Truncation `longest_first` (§4.4), the fast tokenizer's rule. Returns how many tokens each side keeps
+/// Truncation `longest_first` (`tokenizers` `BertProcessing`, truncation, padding), the fast tokenizer's rule. Returns how many tokens each side keeps
 /// for a content budget `budget` (max_length minus the added special tokens).
 func truncatedLengths(_ n1: Int, _ n2: Int, budget: Int) -> (Int, Int) {
     let k = max(0, budget)

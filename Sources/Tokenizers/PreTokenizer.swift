@@ -1,8 +1,8 @@
 /// Pre-tokenizers: split normalized scalars into words (ranges into the scalar array).
 enum PreTokenizer: Sendable, Equatable {
-    /// BERT (§4.2 steps 5-6): split on whitespace (dropped), then isolate every punctuation character.
+    /// BERT (`tokenizers` `BertNormalizer` + `BertPreTokenizer`): split on whitespace (dropped), then isolate every punctuation character.
     case bert
-    /// Byte-level (§4.6 steps 2-3): optional prefix space, then the GPT-2 pattern. Bytes are mapped later
+    /// Byte-level (`tokenizers` `ByteLevel` + `BPE`): optional prefix space, then the GPT-2 pattern. Bytes are mapped later
     /// by the model.
     case byteLevel(addPrefixSpace: Bool, useRegex: Bool)
 

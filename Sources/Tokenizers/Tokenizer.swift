@@ -1,6 +1,6 @@
 import Foundation
 
-/// A Hugging Face-compatible tokenizer: BERT WordPiece or byte-level BPE (rag-spec.md §4).
+/// A Hugging Face-compatible tokenizer: BERT WordPiece or byte-level BPE (Hugging Face `tokenizers`).
 /// The pipeline is added-token split -> normalizer -> pre-tokenizer -> model -> truncation ->
 /// post-processor (special tokens) -> padding; decoding runs the decoder and the optional cleanup.
 /// Immutable after loading and safe to share between threads (the BPE word cache is locked).
@@ -91,7 +91,7 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
                                           bos: lookup(n.bos), eos: lookup(n.eos), mask: lookup(n.mask))
     }
 
-    /// The same tokenizer with the byte-level `add_prefix_space` option set (§4.6 step 2). WordPiece
+    /// The same tokenizer with the byte-level `add_prefix_space` option set (`tokenizers` `ByteLevel` + `BPE`). WordPiece
     /// tokenizers are returned unchanged.
     public func settingAddPrefixSpace(_ on: Bool) -> Tokenizer {
         guard case let .byteLevel(_, useRegex) = preTokenizer else { return self }
@@ -140,7 +140,7 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
 
     // MARK: Encoding
 
-    /// Ids of one text's content: no template special tokens, no truncation (§4.2-4.3, §4.6 steps 1-6).
+    /// Ids of one text's content: no template special tokens, no truncation (`tokenizers` `BertNormalizer` + `BertPreTokenizer`, `tokenizers` `ByteLevel` + `BPE`).
     public func contentIds(_ text: String) -> [Int] {
         let scalars = Array(text.unicodeScalars)
         var segments: [Segment] = []
@@ -199,7 +199,7 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
     }
 
     /// Encodes a text (and optional pair). With `maxLength`, truncates `longest_first` so the result,
-    /// special tokens included, has at most `maxLength` ids (§4.4); without it nothing is truncated.
+    /// special tokens included, has at most `maxLength` ids (`tokenizers` `BertProcessing`, truncation, padding); without it nothing is truncated.
     /// An empty `pair` counts as no pair, as in transformers (`text_pair=""` is falsy there).
     public func encode(_ text: String, pair: String? = nil, maxLength: Int? = nil, addSpecialTokens: Bool = true) -> Encoding {
         var a = contentIds(text)
@@ -228,7 +228,7 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
                         tokens: ids.map { idToToken[$0] })
     }
 
-    /// Encodes many texts (and pairs, one per text), then pads (§4.4). Rows are encoded in parallel.
+    /// Encodes many texts (and pairs, one per text), then pads (`tokenizers` `BertProcessing`, truncation, padding). Rows are encoded in parallel.
     /// The most tokens fixed padding may produce in one batch (64 Mi: far beyond any model's positions).
     public static let maxPaddedTokens = 1 << 26
 
@@ -274,7 +274,7 @@ public final class Tokenizer: Sendable, CustomStringConvertible {
 
     // MARK: Decoding
 
-    /// Decodes ids to text (§4.5, §4.7). `cleanUpTokenizationSpaces` nil uses the tokenizer's setting.
+    /// Decodes ids to text (`tokenizers` WordPiece decoder + transformers `clean_up_tokenization`, `tokenizers` `ByteLevel` decoder). `cleanUpTokenizationSpaces` nil uses the tokenizer's setting.
     /// Throws for an id outside the vocabulary.
     public func decode(_ ids: [Int], skipSpecialTokens: Bool = true, cleanUpTokenizationSpaces: Bool? = nil) throws -> String {
         var tokens: [String] = []

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reading a Hugging Face `tokenizer.json` (rag-spec.md §4.8). Supported components: models WordPiece and
+/// Reading a Hugging Face `tokenizer.json` (`tokenizers` `tokenizer.json` format). Supported components: models WordPiece and
 /// BPE; normalizer BertNormalizer or null; pre-tokenizers BertPreTokenizer and ByteLevel; post-processors
 /// TemplateProcessing, BertProcessing, RobertaProcessing, ByteLevel or null; decoders WordPiece, ByteLevel
 /// or null. Anything else is an `unsupportedComponent` error naming the file and line.
@@ -159,7 +159,7 @@ extension Tokenizer {
                          cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? defaultCleanUp)
     }
 
-    /// transformers 4.20-4.40 treat an absent `clean_up_tokenization_spaces` as true (rag-spec.md §4.1).
+    /// transformers 4.20-4.40 treat an absent `clean_up_tokenization_spaces` as true (transformers `PreTrainedTokenizerFast` loading).
     static let defaultCleanUp = true
 
     private static func parseTemplate(_ obj: [String: Any], _ f: JSONFile) throws -> Template {

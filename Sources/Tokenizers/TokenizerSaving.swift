@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// Saving (rag-spec.md §4.1, §4.8): tokenizer.json plus the classic files (vocab.txt, or vocab.json +
+/// Saving (transformers `PreTrainedTokenizerFast` loading; `tokenizers` `tokenizer.json` format): tokenizer.json plus the classic files (vocab.txt, or vocab.json +
 /// merges.txt), tokenizer_config.json and special_tokens_map.json, so transformers loads the directory
 /// either way.
 extension Tokenizer {

@@ -1,7 +1,7 @@
 /// # Tokenizers
 ///
 /// BERT WordPiece (DPR) and byte-level BPE (BART/RoBERTa/GPT-2) tokenizers with Hugging Face parity
-/// (rag-spec.md §4; fast-tokenizer semantics). Pure Swift + Foundation, no tensor dependency.
+/// (Hugging Face `tokenizers`; fast-tokenizer semantics). Pure Swift + Foundation, no tensor dependency.
 /// Full guide: docs/tokenizers.md.
 ///
 ///     let tok = try Tokenizer.load(from: URL(fileURLWithPath: "model/"))   // tokenizer.json, vocab.txt,

@@ -1,5 +1,5 @@
-/// Character classes used by the BERT normalizer / pre-tokenizer (rag-spec.md §4.2) and the GPT-2
-/// pre-tokenization pattern (§4.6). ASCII is answered from a table; other scalars from the stdlib's
+/// Character classes used by the BERT normalizer / pre-tokenizer (`tokenizers` `BertNormalizer` + `BertPreTokenizer`) and the GPT-2
+/// pre-tokenization pattern (`tokenizers` `ByteLevel` + `BPE`). ASCII is answered from a table; other scalars from the stdlib's
 /// Unicode properties.
 enum CharClass {
     private static let asciiFlags: [UInt8] = (0..<128).map { v -> UInt8 in
@@ -57,7 +57,7 @@ enum CharClass {
         }
     }
 
-    /// The CJK ideograph blocks BERT surrounds with spaces (§4.2 step 3).
+    /// The CJK ideograph blocks BERT surrounds with spaces (`tokenizers` `BertNormalizer` + `BertPreTokenizer`).
     @inline(__always) static func isCJK(_ s: Unicode.Scalar) -> Bool {
         let v = s.value
         if v < 0x3400 { return false }

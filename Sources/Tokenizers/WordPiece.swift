@@ -1,4 +1,4 @@
-/// WordPiece model (rag-spec.md §4.3): greedy longest-match-first with a continuation prefix (`##`), one
+/// WordPiece model (`tokenizers` `WordPiece`): greedy longest-match-first with a continuation prefix (`##`), one
 /// `[UNK]` for a word with no complete segmentation or longer than `maxInputCharsPerWord` scalars.
 ///
 /// The vocabulary is held in a scalar trie, so a longest match is one walk from the start position.

@@ -57,6 +57,20 @@ final class FaissInteropTests: XCTestCase {
         }
     }
 
+    /// The RAG fixture's KB index (`test_dir/fixtures/rag/kb/`, written by faiss-cpu through `datasets` in
+    /// scripts/fixtures/rag_common.py: `IndexHNSWFlat(32, 128, IP)` over the 6 dummy passages) loads as that index
+    /// and writes back to the same 7,198 bytes.
+    func testTheRagFixtureIndexWrittenByFaissLoadsAndRoundTrips() throws {
+        let url = RepoPaths.url("test_dir/fixtures/rag/kb/my_knowledge_dataset_hnsw_index.faiss")
+        let bytes = try Data(contentsOf: url)
+        XCTAssertEqual(bytes.count, 7198)
+        let index = try XCTUnwrap(try FaissFile.read(from: url) as? HNSWIndex)
+        XCTAssertEqual(index.count, 6)
+        XCTAssertEqual(index.dimension, 32)
+        XCTAssertEqual(index.graph.m, 128)
+        XCTAssertEqual(try FaissFile.encode(index), bytes)
+    }
+
     func testReencodingAFaissFileReproducesItsBytes() throws {
         for name in ["faiss_flat_ip", "faiss_flat_l2", "faiss_hnsw_ip_m8", "faiss_hnsw_l2_m6"] {
             let original = try Data(contentsOf: Self.dir.appendingPathComponent("\(name).faiss"))
@@ -98,7 +112,7 @@ final class FaissInteropTests: XCTestCase {
         }
     }
 
-    /// The faiss 1.7.4 rules (rag-spec.md §7.3) build a different but valid graph from the same levels.
+    /// The faiss 1.7.4 rules (faiss `HNSW::add_with_locks`) build a different but valid graph from the same levels.
     func testFaiss174RulesBuildAValidGraphWithTheSameLevels() throws {
         let e = try expected()
         let xb = try baseVectors()

@@ -103,7 +103,7 @@ final class IngestTests: XCTestCase {
     }
 
     func testGeneratorInputStrings() throws {
-        // rag-spec.md §9.1.
+        // transformers `RagRetriever.postprocess_docs`.
         let s = try GeneratorInput.strings(titles: ["\"Hamlet\""], texts: ["Hamlet is a tragedy by William  Shakespeare."],
                                            questions: ["who wrote hamlet?"], nDocs: 1)
         XCTAssertEqual(s, ["Hamlet / Hamlet is a tragedy by William Shakespeare. // who wrote hamlet?"])

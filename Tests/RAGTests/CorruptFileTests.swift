@@ -7,7 +7,7 @@ import TestSupport
 import Tokenizers
 import XCTest
 
-/// Robustness of every file format Ragtime reads (issue 17's suite, bounded: fixed seed, 100 mutations per file):
+/// Robustness of every file format Ragtime reads (the reliability suite, bounded: fixed seed, 100 mutations per file):
 /// each file of a model folder (config.json, model.safetensors), a tokenizer folder (tokenizer.json,
 /// tokenizer_config.json), a KB folder (kb.json, passages.tsv, embeddings.safetensors, index.faiss) and a raw KB
 /// CSV is damaged by byte flips, truncation or both, then loaded through the public loader. A case passes when the

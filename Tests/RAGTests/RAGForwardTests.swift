@@ -4,7 +4,7 @@ import KB
 import Tensor
 import XCTest
 
-/// docs/rag-parity.md §2-§3: retrieval, generator inputs, doc scores and both losses against transformers 5.24.
+/// docs/rag-parity.md §2-§3 (transformers `modeling_rag.py`): retrieval, generator inputs, doc scores and both losses against transformers 5.24.
 final class RAGForwardTests: XCTestCase {
     nonisolated(unsafe) static let fixture = Result { try RAGFixture() }
     var f: RAGFixture { get throws { try Self.fixture.get() } }
@@ -127,7 +127,7 @@ final class RAGForwardTests: XCTestCase {
         }
     }
 
-    /// Per-document and marginal target log-probs (`*.target_logprobs`) and the generator probe: ≤ 1e-3 (spec §0).
+    /// Per-document and marginal target log-probs (`*.target_logprobs`) and the generator probe: ≤ 1e-3 (transformers 5.x conventions).
     func testPerTokenLogProbs() throws {
         let f = try f
         for (section, e2e) in [("rag_token_standard", false), ("rag_token_end2end", true)] {
@@ -165,7 +165,7 @@ final class RAGForwardTests: XCTestCase {
         }
     }
 
-    /// `do_marginalize` returns the marginal log-probs `[B, T, V]` as logits (rag-spec §3.5).
+    /// `do_marginalize` returns the marginal log-probs `[B, T, V]` as logits (transformers `RagTokenForGeneration.marginalize`).
     func testDoMarginalizeReturnsMarginalLogProbs() throws {
         let f = try f
         let m = try f.model(RagTokenForGeneration.self, endToEnd: false)

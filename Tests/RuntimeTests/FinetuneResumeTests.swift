@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Issue 8's resume guarantee through the real binary: `test_dir/scripts/finetune_resume.rag` (tiny end-to-end
+/// The resume guarantee through the real binary: `test_dir/scripts/finetune_resume.rag` (tiny end-to-end
 /// RAG, dropout 0.1, accumulation 2, synchronous KB refreshes, a checkpoint every 2 updates) runs once
 /// uninterrupted; a second run is killed with SIGKILL as soon as a checkpoint is complete and then rerun with
 /// `resume`. Both runs must end with byte-identical final checkpoints (RAG weights, context encoder, KB).

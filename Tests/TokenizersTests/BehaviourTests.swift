@@ -2,7 +2,7 @@ import Foundation
 import Tokenizers
 import XCTest
 
-/// Worked examples from rag-spec.md §4 on the real all-MiniLM-L6-v2 (bert-base-uncased) vocabulary.
+/// Worked examples from Hugging Face `tokenizers` on the real all-MiniLM-L6-v2 (bert-base-uncased) vocabulary.
 final class BehaviourTests: XCTestCase {
     static let minilm = try! Tokenizer.load(from: ParityFixture.directory.appendingPathComponent("minilm"))
     static let bpe = try! Tokenizer.load(from: ParityFixture.directory.appendingPathComponent("bpe"))

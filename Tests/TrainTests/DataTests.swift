@@ -38,7 +38,7 @@ final class DataTests: XCTestCase {
         XCTAssertThrowsError(try Seq2SeqData.load(directory: dir, split: "missing")) { XCTAssertTrue("\($0)".contains("missing.source")) }
     }
 
-    /// The collated batch of train lines 0, 4, 6 equals the Python reference (rag.json → batch, rag-spec §6.1).
+    /// The collated batch of train lines 0, 4, 6 equals the Python reference (rag.json → batch, rag-end2end-retriever `utils_rag.py` (`Seq2SeqDataset`)).
     func testCollationMatchesReferenceBatch() throws {
         let tokDir = RepoPaths.url("test_dir/fixtures/rag/tokenizers")
         let collator = try Seq2SeqCollator(sourceTokenizer: try Tokenizer.load(from: tokDir.appendingPathComponent("dpr")),

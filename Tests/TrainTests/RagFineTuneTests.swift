@@ -88,7 +88,7 @@ final class RagFineTuneTests: XCTestCase {
         XCTAssertLessThan(losses.suffix(4).reduce(0, +), losses.prefix(4).reduce(0, +), "training loss must fall: \(losses)")
         let after = try Self.trainSetLoss(ft)
         XCTAssertLessThan(after, 0.75 * before, "training-set loss before \(before), after \(after)")
-        // Refresh at micro-batch 2 of each epoch (§6.7: index ≠ 0, multiple of indexing_freq), in the background.
+        // Refresh at micro-batch 2 of each epoch (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding): index ≠ 0, multiple of indexing_freq), in the background.
         XCTAssertFalse(s.refreshes.isEmpty)
         XCTAssertTrue(s.refreshes.allSatisfy { $0.error == nil && $0.endStep >= $0.startStep }, "\(s.refreshes)")
         XCTAssertEqual(installed.count, s.refreshes.count)

@@ -212,7 +212,7 @@ final class TrainerTests: XCTestCase {
         XCTAssertNil(bad.poll(step: 6))
     }
 
-    /// The seed's trigger rule (§6.7): micro-batch index within the epoch ≠ 0 and a multiple of indexing_freq,
+    /// The seed's trigger rule (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)): micro-batch index within the epoch ≠ 0 and a multiple of indexing_freq,
     /// checked before that micro-batch's forward; poll at every micro-batch.
     func testRefreshTriggerRule() throws {
         final class Recorder: RefreshDriver {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Index benchmark data and the faiss-cpu peer figures (issue 6; Ragtime's side: RagtimeBench `index`).
+"""Index benchmark data and the faiss-cpu peer figures (Ragtime's side: RagtimeBench `index`).
 
   scripts/bench/index_bench.sh           runs everything in one go (data, faiss, Ragtime, report)
   python scripts/bench/faiss_bench.py data      writes the data sets (once) to tmp/bench-index/ (git-ignored)

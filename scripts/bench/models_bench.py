@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch peer of RagtimeBench's `models` suite (issue 5): DPR context encoder forward+backward on
+"""PyTorch peer of RagtimeBench's `models` suite: DPR context encoder forward+backward on
 16 passages x 128 tokens (train mode, loss = mean(pooled^2)) and KB encoding throughput (eval, no grad),
 at MiniLM (384x6) and BERT-base (768x12) size. Same shapes and repetitions as the Swift suite.
 

@@ -1,4 +1,4 @@
-"""PyTorch + transformers peer of RagtimeBench's `train` suite (issue 8): seconds per end-to-end RAG-token
+"""PyTorch + transformers peer of RagtimeBench's `train` suite: seconds per end-to-end RAG-token
 training step (forward, backward, torch.optim.AdamW over all parameters, zero grads) and the peak RSS of
 each size, at tiny, MiniLM + BART-512 and BERT-base + BART-base size. Model, batch, retrieval and
 tokenization as in rag_bench.py (batch 4, n_docs 5, source 128, target 25, combined length 300, dropout 0);

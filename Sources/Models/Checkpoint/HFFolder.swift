@@ -5,7 +5,7 @@ import Tensor
 import Tokenizers
 
 /// Loading and saving Hugging Face model folders (`config.json` + `model.safetensors`), with the key
-/// rules of rag-spec.md §1.6, §2.8 and §5.3-5.4: legacy `gamma`/`beta` renamed, `position_ids`,
+/// rules of transformers DPR state-dict keys; transformers BART state-dict keys; transformers tied weights: legacy `gamma`/`beta` renamed, `position_ids`,
 /// `pooler.*` and fairseq `version` keys ignored, a missing base prefix accepted, BART's tied embedding
 /// taken from the first present alias, a missing `final_logits_bias` read as zeros. Anything else that
 /// does not match is reported by `Module.loadStateDict` (all problems at once).

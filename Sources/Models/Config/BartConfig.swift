@@ -1,6 +1,6 @@
 import Foundation
 
-/// Configuration of `BartForConditionalGeneration` (rag-spec.md §2.1), plus the generation defaults
+/// Configuration of `BartForConditionalGeneration` (transformers `configuration_bart.py`), plus the generation defaults
 /// a checkpoint carries (config.json keys, overridden by generation_config.json when present).
 ///
 ///     var c = BartConfig(); c.dModel = 64; c.encoderLayers = 2; c.decoderLayers = 2; c.vocabSize = 500
@@ -67,7 +67,7 @@ public struct BartConfig: Equatable, Sendable {
         "num_beam_groups": 1, "diversity_penalty": 0.0, "remove_invalid_values": 0, "typical_p": 1.0,
         "encoder_no_repeat_ngram_size": 0, "output_scores": 0, "return_dict_in_generate": 0,
     ]
-    /// Keys of old BART files that transformers ignores (rag-spec.md §2.1).
+    /// Keys of old BART files that transformers ignores (transformers `configuration_bart.py`).
     static let legacyIgnored: Set<String> = [
         "normalize_before", "add_final_layer_norm", "normalize_embedding", "static_position_embeddings",
         "extra_pos_embeddings", "add_bias_logits", "do_blenderbot_90_layernorm", "classif_dropout", "num_labels",

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Configuration of a BERT encoder as DPR uses it (rag-spec.md §1.1). Read from a `dpr` config (the DPR
+/// Configuration of a BERT encoder as DPR uses it (transformers `configuration_dpr.py`). Read from a `dpr` config (the DPR
 /// wrappers) or a `bert` config (a bare encoder such as all-MiniLM-L6-v2).
 ///
 ///     var c = BertConfig(); c.hiddenSize = 64; c.numHiddenLayers = 2; c.numAttentionHeads = 2

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Beam search as transformers 5.x `_beam_search` with `do_sample=False` (the vectorised rewrite; it
-/// differs from rag-spec.md §3.10 step 8, which describes the older BeamScorer, in these points):
+/// differs from transformers `RagTokenForGeneration.generate`, which describes the older BeamScorer, in these points):
 ///
 /// - Per step and batch item, the `2k` best of `k·V` accumulated scores (`log_softmax` + processors +
 ///   running score) are candidates, best first. A candidate "hits" when its token is `eos` or its

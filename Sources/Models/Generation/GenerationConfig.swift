@@ -1,5 +1,5 @@
 /// Generation parameters for BART (and later RAG), with the meaning transformers 5.x gives them
-/// (rag-spec.md §3.10 steps 6-8; the search follows the 5.x vectorised beam search, see BeamSearch.swift).
+/// (transformers `RagTokenForGeneration.generate`; the search follows the 5.x vectorised beam search, see BeamSearch.swift).
 ///
 ///     var g = GenerationConfig(bart: config)       // ids from the model config, library defaults
 ///     g.numBeams = 4; g.maxLength = 25

@@ -1,4 +1,4 @@
-/// Greedy decoding as transformers 5.x `_sample` with `do_sample=False` (rag-spec.md §3.10 step 7):
+/// Greedy decoding as transformers 5.x `_sample` with `do_sample=False` (transformers `RagTokenForGeneration.generate`):
 /// processors on the raw scores, argmax (lowest index on ties), finished rows get `pad`, a row finishes
 /// on `eos` or at `maxLength`, the loop stops when every row has finished.
 ///

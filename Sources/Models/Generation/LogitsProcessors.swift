@@ -1,4 +1,4 @@
-/// The logits processors of rag-spec.md §3.10 step 6 that Ragtime supports, in transformers' order:
+/// The logits processors of transformers `RagTokenForGeneration.generate` that Ragtime supports, in transformers' order:
 /// NoRepeatNGram, MinLength, ForcedBOS, ForcedEOS. `scores` is one row `[V]`, `tokens` the row so far.
 enum LogitsProcessors {
     static func apply(_ config: GenerationConfig, tokens: [Int], scores: inout ArraySlice<Float>) {

@@ -4,7 +4,7 @@ import Support
 import Tensor
 import Tokenizers
 
-/// The research project's RAG checkpoint (rag-spec.md §3.12, §6.9; docs/rag-parity.md §7): one folder with
+/// The research project's RAG checkpoint (transformers RAG `save_pretrained` / `from_pretrained`; rag-end2end-retriever `callbacks_rag.py` checkpoints; docs/rag-parity.md §7): one folder with
 /// `config.json` (composite RAG config), `generation_config.json`, `model.safetensors` (`rag.question_encoder.*`
 /// and `rag.generator.*`; the tied BART embedding only as `rag.generator.model.shared.weight`; every
 /// `rag.ctx_encoder.*` key removed) and the tokenizers in `question_encoder_tokenizer/` and
@@ -103,8 +103,8 @@ extension RagForGeneration {
 }
 
 extension RagForGeneration {
-    /// `from_pretrained_question_encoder_generator` (rag-spec.md §3.12): a DPR question encoder folder and a
-    /// BART folder composed into a RAG model whose config is the defaults of §3.1 with `configure` applied
+    /// `from_pretrained_question_encoder_generator` (transformers RAG `save_pretrained` / `from_pretrained`): a DPR question encoder folder and a
+    /// BART folder composed into a RAG model whose config is the defaults of transformers `configuration_rag.py` with `configure` applied
     /// (e.g. `{ $0.labelSmoothing = 0.1 }`). Tokenizers are read from the same folders unless given.
     public static func compose(questionEncoder qFolder: URL, generator gFolder: URL, retriever: (any Retriever)?,
                                questionTokenizer: Tokenizer? = nil, generatorTokenizer: Tokenizer? = nil,

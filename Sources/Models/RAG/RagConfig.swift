@@ -1,6 +1,6 @@
 import Foundation
 
-/// `RagConfig` (rag-spec.md §3.1): the RAG top-level keys plus the question encoder's (DPR) and the
+/// `RagConfig` (transformers `configuration_rag.py`): the RAG top-level keys plus the question encoder's (DPR) and the
 /// generator's (BART) full configs. Absent keys take transformers' defaults.
 ///
 ///     var c = RagConfig(questionEncoder: q.config, generator: g.config)
@@ -23,7 +23,7 @@ public struct RagConfig: Equatable, Sendable {
     public var useDummyDataset = false
     /// Sum the losses over the batch (the research project passes `reduce_loss=True` explicitly).
     public var reduceLoss = false
-    /// ε of rag-spec.md §3.7/§3.8 (also used by RAG-sequence rescoring, §3.11).
+    /// ε of transformers `RagTokenForGeneration.get_nll`/transformers `RagSequenceForGeneration.get_nll` (also used by RAG-sequence rescoring, transformers `RagSequenceForGeneration.generate`).
     public var labelSmoothing = 0.0
     public var doDeduplication = true
     public var excludeBosScore = false
@@ -32,7 +32,7 @@ public struct RagConfig: Equatable, Sendable {
     /// `generator.config.prefix` in the reference; prepended to every generator input string.
     public var prefix: String?
     /// Top-level `bos_token_id` (usually null); RAG-sequence's `use_bos` falls through to the generator's
-    /// when this is null or 0 (Python `or`, §3.8).
+    /// when this is null or 0 (Python `or`, transformers `RagSequenceForGeneration.get_nll`).
     public var bosTokenId: Int?
 
     public init(questionEncoder: BertConfig, generator: BartConfig) {

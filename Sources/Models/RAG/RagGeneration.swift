@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-/// RAG-token as a `TokenScorer` (rag-spec.md §3.10 step 5): the generator decoder runs one token per step
+/// RAG-token as a `TokenScorer` (transformers `RagTokenForGeneration.generate`): the generator decoder runs one token per step
 /// over `rows · n` rows (order: row, doc) with a key/value cache, and each row's next-token scores are the
 /// doc-marginalised log-probabilities `logsumexp_j(log_softmax(logits_j) + log_softmax(doc_scores)_j)`.
 struct RagTokenScorer: TokenScorer {
@@ -36,7 +36,7 @@ struct RagTokenScorer: TokenScorer {
 
 extension RagForGeneration {
     /// The generation parameters: the generator's generation config (ids, forced eos, defaults) with the
-    /// given overrides (transformers ≥ 4.26 resolution, rag-spec.md §3.10 [version]).
+    /// given overrides (transformers ≥ 4.26 resolution, transformers `RagTokenForGeneration.generate` [version]).
     public func generationConfig(maxLength: Int? = nil, minLength: Int? = nil, numBeams: Int? = nil,
                                  numReturnSequences: Int? = nil) -> GenerationConfig {
         var g = generator.config.generation
@@ -49,7 +49,7 @@ extension RagForGeneration {
 }
 
 extension RagTokenForGeneration {
-    /// RAG-token generation (rag-spec.md §3.10): greedy (`numBeams == 1`) or beam search over the
+    /// RAG-token generation (transformers `RagTokenForGeneration.generate`): greedy (`numBeams == 1`) or beam search over the
     /// doc-marginalised log-probabilities. Doc scores use the **index vectors** even in end-to-end mode.
     /// Returns `B · numReturnSequences` id rows starting with the decoder start token, padded with `<pad>`.
     public func generate(inputIds: IntTensor, attentionMask: IntTensor? = nil, config generation: GenerationConfig? = nil,
@@ -95,7 +95,7 @@ extension RagSequenceForGeneration {
         public let chosen: [Int]
     }
 
-    /// RAG-sequence "thorough decoding" (rag-spec.md §3.11): per question, beam search of the generator
+    /// RAG-sequence "thorough decoding" (transformers `RagSequenceForGeneration.generate`): per question, beam search of the generator
     /// over each retrieved document (`numBeams` beams returned per doc), deduplication, then rescoring of
     /// every candidate by a full RAG forward (question encoding, retrieval and, end-to-end, ctx re-encoding
     /// again) with the candidate as labels. Keeps the `numReturnSequences` smallest losses per question;
@@ -125,7 +125,7 @@ extension RagSequenceForGeneration {
                 // The reference passes attention_mask=None, and transformers 5.24 `generate` infers a mask
                 // from padding only for decoder-only models: an encoder-decoder runs unmasked (all ones),
                 // so padded generator inputs are attended in full (checked against the fixture; 4.x
-                // inferred `ids != pad`, rag-spec.md §3.11).
+                // inferred `ids != pad`, transformers `RagSequenceForGeneration.generate`).
                 let rows = try IntTensor(shape: [n, l], scalars: Array(context.contextInputIds.scalars[(i * n * l)..<((i + 1) * n * l)]))
                 let unmasked = try IntTensor(shape: [n, l], scalars: Array(repeating: 1, count: n * l))
                 let beams = try generator.generate(inputIds: rows, attentionMask: unmasked, config: perDoc)

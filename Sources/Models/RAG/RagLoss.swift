@@ -1,6 +1,6 @@
 import Tensor
 
-/// The two RAG losses (`get_nll`, rag-spec.md §3.5-3.8). Shapes: `logits [B·n, T, V]`, `docScores [B, n]`,
+/// The two RAG losses (`get_nll`, transformers `RagTokenForGeneration.marginalize`). Shapes: `logits [B·n, T, V]`, `docScores [B, n]`,
 /// `labels [B, T]`. The target is `labels` shifted left with `<pad>` appended; pad positions add 0.
 /// `loss = (1 − ε)·nll + (ε / V)·smooth`, per example `[B]` or summed over the batch (`reduce`).
 enum RagLoss {
@@ -32,7 +32,7 @@ enum RagLoss {
         return Prepared(b: b, n: n, t: t, v: v, target: target, padMask: padMask, seqLogProbs: seq, docLogProbs: doc)
     }
 
-    /// `rag_logprobs [B, T, V]` = logsumexp over docs of per-doc log-probs + doc log-prior (§3.5).
+    /// `rag_logprobs [B, T, V]` = logsumexp over docs of per-doc log-probs + doc log-prior (transformers `RagTokenForGeneration.marginalize`).
     static func marginalize(_ p: Prepared) throws -> Tensor {
         try (p.seqLogProbs + p.docLogProbs).logsumexp(dim: 1)
     }
@@ -43,7 +43,7 @@ enum RagLoss {
         return try nll * Float(1 - epsilon) + smooth * Float(epsilon / Double(v))
     }
 
-    /// RAG-token (§3.7).
+    /// RAG-token (transformers `RagTokenForGeneration.get_nll`).
     static func token(logits: Tensor, docScores: Tensor, labels: IntTensor, pad: Int, reduce: Bool,
                       epsilon: Double) throws -> Tensor {
         let p = try prepare(logits: logits, docScores: docScores, labels: labels, pad: pad)
@@ -54,7 +54,7 @@ enum RagLoss {
         return try combine(nll: -ll, smooth: -smooth, reduce: reduce, epsilon: epsilon, v: p.v)
     }
 
-    /// RAG-sequence (§3.8): the doc prior at target position 1 only; `excludeBos` drops position 0 of the
+    /// RAG-sequence (transformers `RagSequenceForGeneration.get_nll`): the doc prior at target position 1 only; `excludeBos` drops position 0 of the
     /// likelihood (never of the smoothing term) when every row's target starts with `bos`.
     static func sequence(logits: Tensor, docScores: Tensor, labels: IntTensor, pad: Int, bos: Int?, reduce: Bool,
                          epsilon: Double, excludeBos: Bool) throws -> Tensor {
@@ -80,7 +80,7 @@ enum RagLoss {
     }
 }
 
-/// RAG-token (rag-spec.md §3.5, §3.7, §3.10): the generator's next-token distribution is marginalised over
+/// RAG-token (transformers `RagTokenForGeneration.marginalize`; transformers `RagTokenForGeneration.get_nll`; transformers `RagTokenForGeneration.generate`): the generator's next-token distribution is marginalised over
 /// the documents at every position.
 ///
 ///     let rag = try RagTokenForGeneration(config: c, questionEncoder: q, generator: g, retriever: kb,
@@ -103,7 +103,7 @@ public final class RagTokenForGeneration: RagForGeneration {
     }
 }
 
-/// RAG-sequence (rag-spec.md §3.8, §3.11): one document per whole answer, marginalised over documents.
+/// RAG-sequence (transformers `RagSequenceForGeneration.get_nll`; transformers `RagSequenceForGeneration.generate`): one document per whole answer, marginalised over documents.
 public final class RagSequenceForGeneration: RagForGeneration {
     override public func nll(logits: Tensor, docScores: Tensor, labels: IntTensor, reduceLoss: Bool,
                              labelSmoothing: Double, excludeBosScore: Bool) throws -> Tensor {

@@ -3,17 +3,17 @@ import NN
 import Tensor
 import Tokenizers
 
-/// What retrieval produced for a batch of `B` questions (rag-spec.md §3.3 outputs); rows `i·n + j`.
+/// What retrieval produced for a batch of `B` questions (transformers `retrieval_rag.py` (`RagRetriever`) outputs); rows `i·n + j`.
 public struct RagContext {
     public let documents: RetrievedDocuments
-    /// `question_encoder_tokenizer.batch_decode(input_ids, skip_special_tokens=True)` (§3.3 step 4).
+    /// `question_encoder_tokenizer.batch_decode(input_ids, skip_special_tokens=True)` (transformers `retrieval_rag.py` (`RagRetriever`)).
     public let questionStrings: [String]
-    /// `[B·n]` generator input strings (§3.3 step 5).
+    /// `[B·n]` generator input strings (transformers `retrieval_rag.py` (`RagRetriever`)).
     public let generatorStrings: [String]
-    /// `[B·n, max_combined_length]`, right-padded with `<pad>` (§3.3 step 6).
+    /// `[B·n, max_combined_length]`, right-padded with `<pad>` (transformers `retrieval_rag.py` (`RagRetriever`)).
     public let contextInputIds: IntTensor
     public let contextAttentionMask: IntTensor
-    /// End-to-end only: `(title, text)` pairs through the ctx tokenizer, padded to the longest row (§3.3 step 7).
+    /// End-to-end only: `(title, text)` pairs through the ctx tokenizer, padded to the longest row (transformers `retrieval_rag.py` (`RagRetriever`)).
     public let tokenizedDocIds: IntTensor?
     public let tokenizedDocAttentionMask: IntTensor?
 }
@@ -28,27 +28,27 @@ extension RagContext {
     }
 }
 
-/// Forward outputs (rag-spec.md §3.9).
+/// Forward outputs (transformers RAG forward outputs).
 public struct RagOutput {
     /// `[B]` per example, or a scalar when reduced; nil without labels.
     public let loss: Tensor?
     /// Raw generator logits `[B·n, T, V]`, or for RAG-token with `do_marginalize` the marginal `[B, T, V]`.
     public let logits: Tensor
-    /// `[B, n]` inner products of the question vectors with the document vectors (§3.4 steps 3-4).
+    /// `[B, n]` inner products of the question vectors with the document vectors (transformers `RagModel.forward`).
     public let docScores: Tensor
     /// `[B, d]` pooled question vectors.
     public let questionPooled: Tensor
     public let context: RagContext
 }
 
-/// The shared body of `RagTokenForGeneration` and `RagSequenceForGeneration` (rag-spec.md §3.2-3.4):
+/// The shared body of `RagTokenForGeneration` and `RagSequenceForGeneration` (transformers `RagModel` components):
 /// question encoder + retriever + generator, and optionally a context encoder trained end to end.
 ///
 /// State-dict names (registration order): `rag.question_encoder.question_encoder.bert_model.*`,
 /// `rag.generator.*` (BART names), and after `setContextEncoderForTraining`
 /// `rag.ctx_encoder.ctx_encoder.bert_model.*`.
 open class RagForGeneration: Module {
-    /// RAG settings (§3.1). The sub-configs always mirror the modules' own configs (kept on assignment).
+    /// RAG settings (transformers `configuration_rag.py`). The sub-configs always mirror the modules' own configs (kept on assignment).
     public var config: RagConfig {
         didSet {
             config.questionEncoder = questionEncoder.config
@@ -123,13 +123,13 @@ open class RagForGeneration: Module {
         }
     }
 
-    /// Pooled question vectors `[B, d]` (§3.4 step 1); mask defaults to `ids != [PAD]`.
+    /// Pooled question vectors `[B, d]` (transformers `RagModel.forward`); mask defaults to `ids != [PAD]`.
     public func encodeQuestions(inputIds: IntTensor, attentionMask: IntTensor? = nil) throws -> Tensor {
         try Self.checkIds(inputIds, "question input_ids")
         return try questionEncoder.pooled(inputIds: inputIds, attentionMask: attentionMask)
     }
 
-    /// Retrieval and tokenization for `inputIds [B, Lq]` and the pooled vectors `[B, d]` (§3.3; no gradient).
+    /// Retrieval and tokenization for `inputIds [B, Lq]` and the pooled vectors `[B, d]` (transformers `retrieval_rag.py` (`RagRetriever`); no gradient).
     /// `tokenizeForContextEncoder` adds the end-to-end tokenization (step 7).
     public func retrieve(inputIds: IntTensor, questionPooled: Tensor, nDocs: Int? = nil,
                          tokenizeForContextEncoder: Bool? = nil) throws -> RagContext {
@@ -171,7 +171,7 @@ open class RagForGeneration: Module {
                           contextAttentionMask: mask, tokenizedDocIds: docIds, tokenizedDocAttentionMask: docMask)
     }
 
-    /// Doc scores `[B, n]` = bmm(q, Eᵀ) (§3.4 steps 3-4): E re-encoded by the context encoder in end-to-end
+    /// Doc scores `[B, n]` = bmm(q, Eᵀ) (transformers `RagModel.forward`): E re-encoded by the context encoder in end-to-end
     /// mode (unless `useIndexVectors`, as RAG-token generation does), else the stored vectors (constants).
     public func docScores(questionPooled q: Tensor, context: RagContext, useIndexVectors: Bool = false) throws -> Tensor {
         let docs = context.documents
@@ -188,7 +188,7 @@ open class RagForGeneration: Module {
         return try q.unsqueezed(dim: 1).matmul(e, transposeB: true).reshaped([b, n])
     }
 
-    /// Generator logits `[B·n, T, V]`: each decoder row repeated `n` times consecutively (§3.4).
+    /// Generator logits `[B·n, T, V]`: each decoder row repeated `n` times consecutively (transformers `RagModel.forward`).
     public func generatorLogits(context: RagContext, decoderInputIds: IntTensor) throws -> Tensor {
         let n = context.documents.nDocs
         try Self.checkIds(decoderInputIds, "decoder_input_ids")
@@ -200,7 +200,7 @@ open class RagForGeneration: Module {
         return try generator(inputIds: ids, attentionMask: mask, decoderInputIds: dec).logits
     }
 
-    /// Full forward (rag-spec.md §3.4, §3.6): labels are the decoder inputs unless `decoderInputIds` is
+    /// Full forward (transformers `RagModel.forward`; transformers RAG `get_nll` target handling): labels are the decoder inputs unless `decoderInputIds` is
     /// given (not shifted right); the loss is the variant's `nll` with `reduceLoss` / `labelSmoothing` /
     /// `excludeBosScore` from the arguments or the config.
     public func callAsFunction(inputIds: IntTensor, attentionMask: IntTensor? = nil, labels: IntTensor? = nil,
@@ -233,7 +233,7 @@ open class RagForGeneration: Module {
         throw RAGError.config("RagForGeneration is abstract: use RagTokenForGeneration or RagSequenceForGeneration")
     }
 
-    /// The `logits` field of the output (§3.9). Subclasses override.
+    /// The `logits` field of the output (transformers RAG forward outputs). Subclasses override.
     open func outputLogits(_ logits: Tensor, docScores: Tensor) throws -> Tensor { logits }
 }
 

@@ -2,16 +2,16 @@
 /// `KB` conforms, so `Models` never imports `Index` or `KB`.
 ///
 /// A retriever does what `RagRetriever` does between the question encoder and the generator
-/// (rag-spec.md §3.3): search (steps 1–3) and build the generator's input strings (step 5,
+/// (transformers `retrieval_rag.py` (`RagRetriever`)): search (steps 1–3) and build the generator's input strings (step 5,
 /// `postprocess_docs`). Tokenization stays in the RAG model, which owns the tokenizers.
 public protocol Retriever: AnyObject {
     /// Top-`nDocs` documents for `questionCount` question vectors (`questionEmbeddings` is
     /// `[questionCount · d]`, row-major), best first. Row `i·nDocs + j` is question `i`'s `j`-th document.
     /// Where the index finds fewer than `nDocs` documents the id is −1, the vector zeros and the
-    /// title/text that of the last passage (the reference's behaviour, rag-spec.md §3.3 steps 2–3).
+    /// title/text that of the last passage (the reference's behaviour, transformers `retrieval_rag.py` (`RagRetriever`)).
     func retrieve(questionEmbeddings: [Float], questionCount: Int, nDocs: Int) throws -> RetrievedDocuments
 
-    /// rag-spec.md §3.3 step 5: `prefix + strip1(title) + titleSeparator + text + docSeparator + question`,
+    /// transformers `retrieval_rag.py` (`RagRetriever`): `prefix + strip1(title) + titleSeparator + text + docSeparator + question`,
     /// then one pass of `replace("  ", " ")`; row `i·nDocs + j` pairs question `i` with document `j`.
     func generatorInputStrings(titles: [String], texts: [String], questions: [String], nDocs: Int,
                                prefix: String, titleSeparator: String, docSeparator: String) throws -> [String]
@@ -27,7 +27,7 @@ public struct RetrievedDocuments: Equatable, Sendable {
     public let docIds: [Int]
     /// `[B·nDocs·d]` stored document vectors (zeros for −1 ids).
     public let docEmbeddings: [Float]
-    /// `[B·nDocs]` scores reported by the index (informational; RAG recomputes them, §3.4).
+    /// `[B·nDocs]` scores reported by the index (informational; RAG recomputes them, transformers `RagModel.forward`).
     public let scores: [Float]
     /// `[B·nDocs]` raw titles (quotes kept) and texts.
     public let titles: [String]

@@ -1,7 +1,7 @@
 import Dispatch
 import Tensor
 
-/// transformers 4.x `AdamW` (rag-spec §6.4), the optimizer of the RAG end-to-end project.
+/// transformers 4.x `AdamW` (rag-end2end-retriever `lightning_base.py` AdamW), the optimizer of the RAG end-to-end project.
 ///
 /// Per parameter with a gradient, step count `t` (per parameter, starting at 1):
 ///

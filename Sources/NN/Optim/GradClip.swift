@@ -1,6 +1,6 @@
 import Tensor
 
-/// Gradient clipping by global L2 norm, torch's `clip_grad_norm_` (rag-spec §6.6).
+/// Gradient clipping by global L2 norm, torch's `clip_grad_norm_` (rag-end2end-retriever `lightning_base.py` accumulation/clipping).
 public enum GradClip {
     /// The global L2 norm over every present gradient (parameters without `.grad` are ignored), and the
     /// coefficient `min(1, maxNorm / (G + 1e-6))` every gradient was multiplied by (in place; like torch,
@@ -48,7 +48,7 @@ public enum GradClip {
     }
 }
 
-/// Gradient accumulation over `steps` micro-batches (rag-spec §6.6): each micro-batch loss is scaled by
+/// Gradient accumulation over `steps` micro-batches (rag-end2end-retriever `lightning_base.py` accumulation/clipping): each micro-batch loss is scaled by
 /// `1/steps` before backward; the optimizer steps after every `steps`-th micro-batch, and at the end of an
 /// epoch with whatever has accumulated (as Lightning does).
 ///

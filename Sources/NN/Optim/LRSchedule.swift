@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// transformers' learning-rate schedules as LambdaLR factors (rag-spec §6.5): the k-th optimizer update
+/// transformers' learning-rate schedules as LambdaLR factors (rag-end2end-retriever `lightning_base.py` schedules): the k-th optimizer update
 /// (k = 1, 2, ...) uses `base_lr · f(k − 1)`, so the first update uses `f(0)` (zero during warm-up).
 /// `W = warmupSteps`, `N = trainingSteps` — a Double, not rounded, as the seed's `total_steps()`.
 ///

@@ -9,7 +9,7 @@ final class IndexHandle {
     init(_ index: any VectorIndex) { self.index = index }
 }
 
-/// The `index` namespace and the Index handle (issue 6 language binding). Vectors and queries are
+/// The `index` namespace and the Index handle. Vectors and queries are
 /// Lists of Lists of numbers (one row per vector) or an encoded KB.
 enum IndexBuiltins {
     static var table: BuiltinTable {

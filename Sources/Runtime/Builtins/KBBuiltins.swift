@@ -3,7 +3,7 @@ import Index
 import KB
 import Models
 
-/// The `kb` namespace and the KB handle (issue 6 language binding): raw KB ingest, passages, folders.
+/// The `kb` namespace and the KB handle: raw KB ingest, passages, folders.
 /// `k.encode(ctx_encoder, batch:)` encodes the passages with a DPR context encoder handle (KB's
 /// `DPRPassageEncoder` over a snapshot of the encoder, so the live encoder's train/eval mode is untouched).
 enum KBBuiltins {

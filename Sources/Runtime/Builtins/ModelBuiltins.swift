@@ -4,7 +4,7 @@ import NN
 import Tensor
 import Tokenizers
 
-/// The `dpr`, `bart` and `model` namespaces and the `DPREncoder` / `Bart` handles (issue 5; docs/models.md):
+/// The `dpr`, `bart` and `model` namespaces and the `DPREncoder` / `Bart` handles (docs/models.md):
 ///
 ///     q = dpr.init_question_encoder({hidden_size: 32, num_hidden_layers: 1, ...}, seed: 1, tokenizer: tok)
 ///     g = bart.init({d_model: 32, ...}, seed: 2, tokenizer: bpe)

@@ -2,7 +2,7 @@ import Foundation
 import NN
 import Tensor
 
-/// The `optim` namespace (issue 8; docs/train.md): the seed's AdamW (decay groups by name substring),
+/// The `optim` namespace (docs/train.md): the seed's AdamW (decay groups by name substring),
 /// learning-rate schedules and global-norm clipping, for hand-written training loops.
 ///
 ///     ps = {"w": w, "b": b}                                   # or a list of tensors, or a model handle
@@ -18,7 +18,7 @@ enum OptimBuiltins {
     }
 
     static var table: BuiltinTable {
-        var adam = HandleType(AdamW.self, name: "AdamW", doc: "transformers' AdamW over named parameters (rag-spec §6.4)",
+        var adam = HandleType(AdamW.self, name: "AdamW", doc: "transformers' AdamW over named parameters (rag-end2end-retriever `lightning_base.py` AdamW)",
                               describe: { describe($0 as! AdamW) })  // swiftlint:disable:this force_cast
         adam.methods = [
             Builtin("step", [], "step(): one AdamW update of every parameter that has a gradient, at the current lr") { args in
@@ -53,7 +53,7 @@ enum OptimBuiltins {
                 .list(try opt($0).undecayedNames.map(Value.string))
             },
         ]
-        var sched = HandleType(ScheduleBox.self, name: "Schedule", doc: "a learning-rate schedule (rag-spec §6.5)",
+        var sched = HandleType(ScheduleBox.self, name: "Schedule", doc: "a learning-rate schedule (rag-end2end-retriever `lightning_base.py` schedules)",
                                describe: { describe(($0 as! ScheduleBox).schedule) })  // swiftlint:disable:this force_cast
         sched.methods = [
             Builtin("factor", [Param("s")], "factor(s) -> Float: the multiplier f(s) at scheduler step s (0-based)") { args in

@@ -4,7 +4,7 @@ import Models
 import Tensor
 import Tokenizers
 
-/// The `rag` namespace and the `RAG` handle (issue 7; docs/rag.md). The handle's object is a `RagBox`
+/// The `rag` namespace and the `RAG` handle (docs/rag.md). The handle's object is a `RagBox`
 /// (RagBox.swift); to add a method, append a `Builtin` to `methods` (reading `args.receiver(as: RagBox.self)`).
 ///
 ///     r = rag.token(question_encoder: q, generator: g, kb: k, n_docs: 5)   # or rag.sequence(...)

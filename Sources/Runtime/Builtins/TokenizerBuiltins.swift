@@ -1,7 +1,7 @@
 import Foundation
 import Tokenizers
 
-/// The `tokenizer` namespace and the `Tokenizer` handle type (issue 4; docs/tokenizers.md):
+/// The `tokenizer` namespace and the `Tokenizer` handle type (docs/tokenizers.md):
 ///
 ///     tok = tokenizer.load("path/to/model")                      # tokenizer.json, vocab.txt, vocab.json+merges.txt
 ///     tok = tokenizer.train_wordpiece(["kb.csv"], vocab_size: 500)

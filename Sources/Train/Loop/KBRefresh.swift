@@ -1,7 +1,7 @@
 import Cluster
 import KB
 
-/// The background half of the end-to-end KB refresh (rag-spec §6.7): re-encode every passage with a
+/// The background half of the end-to-end KB refresh (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)): re-encode every passage with a
 /// snapshot of the context encoder, in `shards` contiguous shards (the datasets shard rule; run one after
 /// the other here, merged in shard order — the seed's filesystem order is not copied), then build a fresh
 /// index. Returns a new `KnowledgeBase`; the live one is never touched, so training keeps retrieving from

@@ -13,7 +13,7 @@ public final class CancellationFlag: Sendable {
     public var isCancelled: Bool { flag.load(ordering: .relaxed) }
 }
 
-/// What the trainer calls around each micro-batch for the end-to-end KB refresh (rag-spec §6.7).
+/// What the trainer calls around each micro-batch for the end-to-end KB refresh (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)).
 public protocol RefreshDriver: AnyObject {
     /// At a trigger step: start a refresh unless one is running. True if started.
     func trigger(step: Int) -> Bool

@@ -3,7 +3,7 @@ import Foundation
 import NN
 import Tensor
 
-/// The generic training loop of the end-to-end project (rag-spec §6.3-§6.9), independent of the model:
+/// The generic training loop of the end-to-end project (rag-end2end-retriever `finetune_rag.py` `_step`; rag-end2end-retriever `callbacks_rag.py` checkpoints), independent of the model:
 /// the caller supplies the batches and a closure returning the loss; the trainer does backward with
 /// accumulation, clipping, AdamW with the schedule, periodic validation (metrics.json, checkpoint, SVG
 /// curves), the KB-refresh hook, cooperative cancellation and exact resume.

@@ -1,7 +1,7 @@
 import NN
 import Tensor
 
-/// Settings of `Trainer`, with the seed's option names in comments (rag-spec §6.4-§6.8).
+/// Settings of `Trainer`, with the seed's option names in comments (rag-end2end-retriever `lightning_base.py` AdamW; rag-end2end-retriever `finetune_rag.py` validation).
 public struct TrainerOptions: Codable, Equatable, Sendable {
     public var learningRate = 5e-5            // --learning_rate
     public var adamEpsilon = 1e-8             // --adam_epsilon
@@ -21,10 +21,10 @@ public struct TrainerOptions: Codable, Equatable, Sendable {
     /// nil: no clipping.
     public var maxGradNorm: Double? = 1.0     // --max_grad_norm
     /// Validate (+ metrics.json, checkpoint, plot) every this many optimizer updates, and at the end.
-    /// (The seed passes Lightning `val_check_interval=1`, i.e. after every *micro-batch*; §6.8 calls that
+    /// (The seed passes Lightning `val_check_interval=1`, i.e. after every *micro-batch*; rag-end2end-retriever `finetune_rag.py` validation calls that
     /// probably unintended. Here the unit is the optimizer update.)
     public var validateEvery: Int?            // val_check_interval
-    /// Trigger a KB refresh when the micro-batch index within the epoch is a nonzero multiple (§6.7).
+    /// Trigger a KB refresh when the micro-batch index within the epoch is a nonzero multiple (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)).
     public var indexingFrequency: Int?        // --indexing_freq
     /// Progress line every this many updates.
     public var logEvery = 1

@@ -37,7 +37,7 @@ public struct TrainerState: Codable, Equatable, Sendable {
     }
 }
 
-/// One KB refresh (rag-spec §6.7): started at `startStep`, installed (or failed) at `endStep`.
+/// One KB refresh (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)): started at `startStep`, installed (or failed) at `endStep`.
 public struct RefreshRecord: Codable, Equatable, Sendable {
     public var startStep: Int
     public var endStep: Int

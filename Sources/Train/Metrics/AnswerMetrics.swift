@@ -1,5 +1,5 @@
 /// Answer normalisation, Exact Match and token F1 exactly as the seed (`utils_rag.py`, SQuAD v1.1 script;
-/// rag-spec §6.10). Works on Unicode scalars like Python `str` (so canonically-equivalent but differently
+/// rag-end2end-retriever `utils_rag.py` / `eval_rag.py` metrics). Works on Unicode scalars like Python `str` (so canonically-equivalent but differently
 /// encoded strings are *not* equal, as in Python).
 public enum AnswerMetrics {
     /// `white_space_fix(remove_articles(remove_punc(lower(s))))`: lower-case; delete every ASCII

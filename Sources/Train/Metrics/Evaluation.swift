@@ -1,6 +1,6 @@
 import Foundation
 
-/// Corpus-level scores (rag-spec §6.8, §6.10).
+/// Corpus-level scores (rag-end2end-retriever `finetune_rag.py` validation; rag-end2end-retriever `utils_rag.py` / `eval_rag.py` metrics).
 public enum Evaluation {
     /// The seed's validation EM for one batch: mean over rows of `exactMatch(pred, target line)`, in [0, 1].
     public static func exactMatch(predictions: [String], targets: [String]) throws -> Double {

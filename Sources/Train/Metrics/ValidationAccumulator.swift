@@ -1,7 +1,7 @@
 import Tensor
 import Tokenizers
 
-/// The seed's per-epoch validation aggregation (rag-spec §6.8), fed one batch at a time:
+/// The seed's per-epoch validation aggregation (rag-end2end-retriever `finetune_rag.py` validation), fed one batch at a time:
 /// `{p}_avg_loss` = mean of batch losses, `{p}_avg_em` = mean of per-batch EM (a mean of means),
 /// `{p}_avg_gen_time` = mean of (batch wall time / batch size), `{p}_avg_gen_len` = mean of the
 /// per-batch mean padded length of the generated rows; `p` = "val" or "test".

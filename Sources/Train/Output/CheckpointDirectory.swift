@@ -1,7 +1,7 @@
 import Foundation
 import Support
 
-/// The seed's checkpoint layout (rag-spec §6.9) under `outputDirectory`, written atomically:
+/// The seed's checkpoint layout (rag-end2end-retriever `callbacks_rag.py` checkpoints) under `outputDirectory`, written atomically:
 ///
 ///     output/checkpoint{N}/                        model folder (written by the caller's Models save closure)
 ///            checkpoint{N}/trainer_state/          Ragtime's resume state: trainer_state.json, optimizer.json,

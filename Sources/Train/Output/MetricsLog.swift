@@ -26,7 +26,7 @@ public struct MetricsRecord: Codable, Equatable, Sendable {
     }
 }
 
-/// The seed's `metrics.json` (rag-spec §6.8): `{"val": [record, …], "test": […]}`, rewritten whole
+/// The seed's `metrics.json` (rag-end2end-retriever `finetune_rag.py` validation): `{"val": [record, …], "test": […]}`, rewritten whole
 /// (atomically: temp file + rename) after each validation. Splits keep their first-use order.
 public struct MetricsLog: Codable, Equatable, Sendable {
     public private(set) var splits: [String] = []

@@ -3,7 +3,7 @@ import KB
 import Models
 import Tensor
 
-/// The model half of a RAG checkpoint for resuming (rag-spec §6.9 layout, written by `RagFineTune`):
+/// The model half of a RAG checkpoint for resuming (rag-end2end-retriever `callbacks_rag.py` checkpoints layout, written by `RagFineTune`):
 /// `checkpoint{N}/model.safetensors` (RAG without `rag.ctx_encoder.*`), `dpr_ctx_checkpoint/checkpoint{N}/
 /// model.safetensors` (keys `ctx_encoder.bert_model.*`) and, end to end, the KB as it was at the checkpoint
 /// in `checkpoint{N}/trainer_state/kb/` (refreshes replace it; the seed overwrote its KB in place).

@@ -6,10 +6,10 @@ import Models
 import Tensor
 import Tokenizers
 
-/// Validation and test of a RAG model on a split (rag-spec §6.8, §6.10): per batch the summed RAG loss (eval
+/// Validation and test of a RAG model on a split (rag-end2end-retriever `finetune_rag.py` validation; rag-end2end-retriever `utils_rag.py` / `eval_rag.py` metrics): per batch the summed RAG loss (eval
 /// mode, no grad), generation with `max_length`, decoding of predictions and targets, the seed's EM against
 /// the one target line; per split the seed's four averages, plus SQuAD any-answer EM/F1 (×100) when
-/// answers are known and retrieval recall@k (×100, k = n_docs, titles quote-stripped as §3.3) when gold
+/// answers are known and retrieval recall@k (×100, k = n_docs, titles quote-stripped as transformers `retrieval_rag.py` (`RagRetriever`)) when gold
 /// titles are known.
 ///
 ///     let m = try RagEvaluation.evaluate(rag, data: dir, split: "test")   // test_avg_em, test_avg_loss, …
@@ -169,7 +169,7 @@ public enum RagEvaluation {
         }
     }
 
-    /// §6.8 generation: RAG-token as configured; RAG-sequence without deduplication (`do_deduplication=False`).
+    /// rag-end2end-retriever `finetune_rag.py` validation generation: RAG-token as configured; RAG-sequence without deduplication (`do_deduplication=False`).
     static func generate(_ model: RagForGeneration, _ b: Seq2SeqBatch, _ gen: GenerationConfig) throws -> [[Int]] {
         if let m = model as? RagTokenForGeneration {
             return try m.generate(inputIds: b.inputIds, attentionMask: b.attentionMask, config: gen)
@@ -180,7 +180,7 @@ public enum RagEvaluation {
         throw TrainError.config("evaluation needs a RagTokenForGeneration or RagSequenceForGeneration, got \(type(of: model))")
     }
 
-    /// §3.3 `strip1`: one leading `"`, then one trailing `"`.
+    /// transformers `retrieval_rag.py` (`RagRetriever`) `strip1`: one leading `"`, then one trailing `"`.
     static func stripOneQuote(_ s: String) -> String {
         var t = Substring(s)
         if t.hasPrefix("\"") { t = t.dropFirst() }

@@ -5,12 +5,12 @@ import Models
 import NN
 import Tensor
 
-/// The research project's fine-tune (`finetune_rag.py`, rag-spec §6) around a ready RAG model:
-/// `{train,val,test}.source/.target` batches (§6.1), the summed RAG loss with label smoothing (§6.3),
-/// AdamW / schedule / accumulation / clipping (`Trainer`, §6.4-§6.6), end to end the KB refresh every
-/// `indexing_freq` micro-batches (§6.7, `RagKBRefresh`), validation by generation + EM (+ SQuAD EM/F1,
+/// The research project's fine-tune (`finetune_rag.py`, rag-end2end-retriever `finetune_rag.py`) around a ready RAG model:
+/// `{train,val,test}.source/.target` batches (rag-end2end-retriever `utils_rag.py` (`Seq2SeqDataset`)), the summed RAG loss with label smoothing (rag-end2end-retriever `finetune_rag.py` `_step`),
+/// AdamW / schedule / accumulation / clipping (`Trainer`, rag-end2end-retriever `lightning_base.py` AdamW; rag-end2end-retriever `lightning_base.py` accumulation/clipping), end to end the KB refresh every
+/// `indexing_freq` micro-batches (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding), `RagKBRefresh`), validation by generation + EM (+ SQuAD EM/F1,
 /// recall@k) with metrics.json, curves.svg and a checkpoint in the seed's layout at each validation and
-/// at the end (§6.8-§6.9), the test split at the end (`--do_predict`), and exact resume.
+/// at the end (rag-end2end-retriever `finetune_rag.py` validation; rag-end2end-retriever `callbacks_rag.py` checkpoints), the test split at the end (`--do_predict`), and exact resume.
 ///
 ///     var o = RagFineTuneOptions(); o.endToEnd = true; o.trainer.indexingFrequency = 25
 ///     let ft = try RagFineTune(model: rag, data: dataDir, output: outDir, options: o)

@@ -1,7 +1,7 @@
 import Foundation
 import KB
 
-/// Settings of a RAG fine-tune (rag-spec §6), with the research project's option names (`finetune_rag.py`)
+/// Settings of a RAG fine-tune (rag-end2end-retriever `finetune_rag.py`), with the research project's option names (`finetune_rag.py`)
 /// in comments and its defaults. The optimizer/schedule/loop settings live in `trainer`
 /// (`TrainerOptions`: learning_rate, weight_decay, adam_epsilon, lr_scheduler, warmup_steps,
 /// gradient_accumulation_steps, max_grad_norm, max_epochs, indexing_freq, val_check_interval).
@@ -16,9 +16,9 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
     public var nTrain = -1                    // --n_train (−1 = all)
     public var nVal = -1                      // --n_val
     public var nTest = -1                     // --n_test
-    /// ε of the RAG loss (§3.7/§3.8); also written into the model's config (saved in checkpoints).
+    /// ε of the RAG loss (transformers `RagTokenForGeneration.get_nll`/transformers `RagSequenceForGeneration.get_nll`); also written into the model's config (saved in checkpoints).
     public var labelSmoothing = 0.0           // --label_smoothing
-    /// Generator dropouts, applied only when set (the seed overrides `config.generator` "if given", §6.2).
+    /// Generator dropouts, applied only when set (the seed overrides `config.generator` "if given", rag-end2end-retriever `finetune_rag.py` model set-up).
     public var dropout: Double?               // --dropout
     public var attentionDropout: Double?      // --attention_dropout
     public var encoderLayerdrop: Double?      // --encoder_layerdrop
@@ -27,7 +27,7 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 42              // --seed
     /// Prepended to every source line (the question encoder's prefix).
     public var prefix: String?                // --prefix
-    /// End-to-end retriever training: needs a context encoder + tokenizer on the model (§6.2 step 5). The KB
+    /// End-to-end retriever training: needs a context encoder + tokenizer on the model (rag-end2end-retriever `finetune_rag.py` model set-up). The KB
     /// is refreshed every `trainer.indexingFrequency` micro-batches (nil: the ctx encoder trains, the KB stays).
     public var endToEnd = false               // --end2end
     /// Contiguous shards of the KB re-encoding (the seed's worker count `index_gpus`; encoded one after the
@@ -42,7 +42,7 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
     /// `background` (the seed: training continues, the new KB is installed at the first step boundary after
     /// the build finished) or `synchronous` (built and installed at the trigger: reproducible runs, exact resume).
     public var refreshMode = RefreshMode.background
-    /// Beams of validation/test generation; nil = the generator config's (greedy for the seed's RAG-token, §6.8).
+    /// Beams of validation/test generation; nil = the generator config's (greedy for the seed's RAG-token, rag-end2end-retriever `finetune_rag.py` validation).
     public var evalNumBeams: Int?
     /// Run the test split after training (`--do_predict`); its record goes to metrics.json under "test".
     public var doPredict = false              // --do_predict

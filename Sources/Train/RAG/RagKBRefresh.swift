@@ -4,7 +4,7 @@ import KB
 import Models
 import Tokenizers
 
-/// The end-to-end KB refresh of a RAG model (rag-spec §6.7): snapshot the context encoder being trained
+/// The end-to-end KB refresh of a RAG model (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)): snapshot the context encoder being trained
 /// (a deep copy in eval mode), re-encode every passage of the model's knowledge base with it in
 /// `indexShards` contiguous shards, build a fresh HNSW index, and install the new KB as the model's
 /// retriever — one assignment on the training thread between steps, so retrieval sees either the old KB

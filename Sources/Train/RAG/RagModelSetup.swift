@@ -2,7 +2,7 @@ import Models
 import NN
 import Tensor
 
-/// rag-spec §6.2 steps 2-3 on a ready model: generator dropout overrides and the label smoothing written
+/// rag-end2end-retriever `finetune_rag.py` model set-up on a ready model: generator dropout overrides and the label smoothing written
 /// into the RAG config (saved with every checkpoint).
 public enum RagModelSetup {
     /// Returns `model` with `options`' dropout settings and label smoothing. Dropout rates are fixed when a
