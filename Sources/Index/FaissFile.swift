@@ -21,7 +21,7 @@ public enum FaissFile {
 
     public static func write(_ index: any VectorIndex, to url: URL) throws {
         let bytes = try encode(index)
-        do { try bytes.write(to: url, options: .atomic) } catch {
+        do { try AtomicFile.write(bytes, to: url) } catch {
             throw IndexError.io(path: url.path, message: FileErrors.reason(error))
         }
     }

@@ -10,6 +10,7 @@ import Glibc
 /// be completed" or "(NSCocoaErrorDomain error 512.)".
 public enum FileErrors {
     public static func reason(_ error: Error) -> String {
+        if let failure = error as? AtomicFile.Failure { return failure.reason }
         let ns = error as NSError
         if let posix = ns.userInfo[NSUnderlyingErrorKey] as? NSError, posix.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(posix.code)))
@@ -22,6 +23,7 @@ public enum FileErrors {
     /// `reason(error)` for an operation on `path`; when Foundation gives no POSIX cause, the path itself is
     /// examined for the usual ones: a parent that is a file, or a folder that does not exist.
     public static func reason(_ error: Error, path: String) -> String {
+        if let failure = error as? AtomicFile.Failure { return failure.reason }
         let ns = error as NSError
         let hasPOSIX = ns.domain == NSPOSIXErrorDomain || (ns.userInfo[NSUnderlyingErrorKey] as? NSError)?.domain == NSPOSIXErrorDomain
         if !hasPOSIX {

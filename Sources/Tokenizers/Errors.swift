@@ -88,7 +88,7 @@ enum TextFile {
     }
 
     static func write(_ string: String, to url: URL) throws {
-        do { try Data(string.utf8).write(to: url, options: .atomic) } catch {
+        do { try AtomicFile.write(string, to: url) } catch {
             throw TokenizerError.io(path: url.relativePath, reason: "cannot write (\(FileErrors.reason(error)))")
         }
     }

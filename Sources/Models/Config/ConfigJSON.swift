@@ -127,7 +127,7 @@ public struct ConfigReader {
 /// always carry a decimal point or exponent: transformers 5 rejects `0` where a float field is declared.
 func writeConfigJSON(_ dict: [String: Any], to url: URL) throws {
     let text = jsonText(dict, indent: 0) + "\n"
-    do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
+    do { try AtomicFile.write(text, to: url) } catch {
         throw ModelError.checkpoint("cannot write \(url.path): \(FileErrors.reason(error))")
     }
 }

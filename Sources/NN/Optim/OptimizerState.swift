@@ -89,7 +89,7 @@ public enum JSONFiles {
         enc.outputFormatting = [.sortedKeys, .prettyPrinted]
         let data: Data
         do { data = try enc.encode(value) } catch { throw OptimError.state("cannot encode \(url.lastPathComponent): \(error)") }
-        do { try data.write(to: url, options: .atomic) } catch {
+        do { try AtomicFile.write(data, to: url) } catch {
             throw OptimError.state("cannot write \(url.path): \(FileErrors.reason(error))")
         }
     }

@@ -18,7 +18,7 @@ enum IOBuiltins {
                     "write_text(path, text): write (replace) a UTF-8 file atomically") { args in
                 let path = try args.string("path")
                 do {
-                    try (try args.string("text")).write(toFile: path, atomically: true, encoding: .utf8)
+                    try AtomicFile.write(try args.string("text"), to: URL(fileURLWithPath: path))
                 } catch {
                     throw RuntimeError("\(args.function): cannot write \(path): \(FileErrors.reason(error, path: path))")
                 }

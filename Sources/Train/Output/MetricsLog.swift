@@ -82,11 +82,9 @@ public struct MetricsLog: Codable, Equatable, Sendable {
     }
 }
 
-/// Whole-file writes that never leave a half-written file: write a temp file beside the target, rename.
+/// Text files of a training run (metrics.json, curves.svg), written with `AtomicFile`, errors as `TrainError.io`.
 public enum AtomicFiles {
     public static func write(_ text: String, to url: URL) throws {
-        do { try Data(text.utf8).write(to: url, options: .atomic) } catch {
-            throw TrainError.io("cannot write \(url.path): \(FileErrors.reason(error))")
-        }
+        do { try AtomicFile.write(text, to: url) } catch { throw TrainError.io("\(error)") }
     }
 }
