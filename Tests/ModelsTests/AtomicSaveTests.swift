@@ -34,16 +34,24 @@ final class AtomicSaveTests: XCTestCase {
     }
 
     /// A mounted tmpfs of `kib` KiB, or a skip naming why not.
-    func smallDisk(kib: Int) throws -> URL {
+    func smallDisk(kib: Int, readOnly: Bool = false) throws -> URL {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-tmpfs-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         guard FileManager.default.isExecutableFile(atPath: "/bin/mount"),
-              (try? Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kib)k", "tmpfs", dir.path])) == 0 else {
+              (try? Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(kib)k" + (readOnly ? ",ro" : ""), "tmpfs", dir.path])) == 0 else {
             try? FileManager.default.removeItem(at: dir)
             throw XCTSkip("cannot mount a tmpfs here (needs root): the full-disk save test did not run")
         }
         mountPoint = dir
         return dir
+    }
+
+    /// A save onto a read-only file system says so (not Foundation's "error 642").
+    func testASaveOntoAReadOnlyDiskSaysSo() throws {
+        let disk = try smallDisk(kib: 256, readOnly: true)
+        XCTAssertThrowsError(try encoder(seed: 1).save(to: disk.appendingPathComponent("model"))) { error in
+            XCTAssertTrue("\(error)".contains("Read-only file system"), "\(error)")
+        }
     }
 
     func encoder(seed: UInt64) throws -> DPREncoder {
