@@ -2,6 +2,7 @@ import Foundation
 import Index
 import KB
 import Models
+import Tensor
 
 /// The `kb` namespace and the KB handle: raw KB ingest, passages, folders.
 /// `k.encode(ctx_encoder, batch:)` encodes the passages with a DPR context encoder handle (KB's
@@ -67,7 +68,15 @@ enum KBBuiltins {
             Property("count", "number of passages") { .int(try kb($0).count) },
             Property("documents", "number of source documents read") { .int(try kb($0).manifest.documents) },
             Property("encoded", "true when embeddings are present") { .bool(try kb($0).embeddings != nil) },
+            Property("embeddings", "the passage vectors as a Tensor [count, dimension] (a copy; error before encode)") { value in
+                let k = try kb(value)
+                guard let e = k.embeddings, let d = k.dimension else {
+                    throw RuntimeError("KB.embeddings: the knowledge base is not encoded yet (k.encode(ctx_encoder) first)")
+                }
+                return .handle(try Tensor(shape: [k.count, d], scalars: e))
+            },
         ]
+        type.length = { ($0 as! KnowledgeBase).count }  // swiftlint:disable:this force_cast
         return BuiltinTable(namespaces: [NamespaceTable("kb", doc: "knowledge bases: ingest, load, save", functions: [
             Builtin("from_csv", [Param("path"), Param("words", default: .int(100)), Param("skip_malformed", default: .bool(false))],
                     "from_csv(path, words: 100, skip_malformed: false) -> KB: read the seed's tab-separated title/text file and split it into passages of `words` words") { args in

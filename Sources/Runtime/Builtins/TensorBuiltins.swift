@@ -8,7 +8,7 @@ import Tensor
 enum TensorBuiltins {
     static var table: BuiltinTable {
         BuiltinTable(namespaces: [NamespaceTable("tensor", doc: "float32 tensors with reverse-mode autodiff",
-                                                 functions: creation + combining)],
+                                                 functions: creation + combining + files)],
                      handleTypes: [TensorMethods.handleType])
     }
 

@@ -70,14 +70,17 @@ enum TokenizerBuiltins {
                 return .dict(DictRef([("ids", rows(b.ids)), ("attention_mask", rows(b.attentionMask)),
                                       ("token_type_ids", rows(b.tokenTypeIds))]))
             },
-            Builtin("decode", [Param("ids"), Param("skip_special_tokens", default: .bool(true))],
-                    "decode(ids, skip_special_tokens: true) -> String") { args in
+            Builtin("decode", [Param("ids"), Param("skip_special_tokens", default: .bool(true)), Param("clean_up_tokenization_spaces", default: .null)],
+                    "decode(ids, skip_special_tokens: true, clean_up_tokenization_spaces: nil) -> String; nil = the tokenizer's setting (docs/tokenizers.md)") { args in
                 let tok = try args.receiver(as: Tokenizer.self)
                 let ids = try args.list("ids").map { v -> Int in
                     guard case .int(let n) = v else { throw RuntimeError("\(args.function): ids must be a List of Ints") }
                     return n
                 }
-                return .string(try wrap(args.function) { try tok.decode(ids, skipSpecialTokens: try args.bool("skip_special_tokens")) })
+                let cleanUp: Bool? = args.isNull("clean_up_tokenization_spaces") ? nil : try args.bool("clean_up_tokenization_spaces")
+                return .string(try wrap(args.function) {
+                    try tok.decode(ids, skipSpecialTokens: try args.bool("skip_special_tokens"), cleanUpTokenizationSpaces: cleanUp)
+                })
             },
             Builtin("save", [Param("path")], "save(path): write tokenizer.json, the classic vocab files and configs into a folder") { args in
                 let tok = try args.receiver(as: Tokenizer.self)
