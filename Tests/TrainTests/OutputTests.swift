@@ -57,6 +57,16 @@ final class OutputTests: XCTestCase {
         XCTAssertTrue(svg.contains("points=\"60.0,28.0 340.0,224.0 620.0,126.0\""), svg)
     }
 
+    func testTicksAreRoundAndWholeOnAStepAxis() {
+        // Steps 1...39 (the plot once labelled 9.75 and 27.2): ticks at 10, 20, 30; 3 steps: 1, 2, 3; a 0-1 axis: halves.
+        let short = SVGPlot.render([.init(title: "em", series: [.init(name: "val", points: [(1, 0), (2, 0.4), (3, 1)])])])
+        for label in [">1<", ">2<", ">3<", ">0.5<"] { XCTAssertTrue(short.contains(label), label) }
+        XCTAssertFalse(short.contains(">1.5<") || short.contains(">2.5<"), short)
+        let svg = SVGPlot.render([.init(title: "loss", series: [.init(name: "train", points: (1...39).map { (Double($0), Double($0 % 7)) })])])
+        XCTAssertFalse(svg.contains(">9.75<") || svg.contains(">27.2<"), svg)
+        for label in [">10<", ">20<", ">30<"] { XCTAssertTrue(svg.contains(label), label) }
+    }
+
     func testCheckpointDirectoryIsAtomic() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID())")
         defer { try? FileManager.default.removeItem(at: out) }

@@ -43,10 +43,13 @@ public enum SVGPlot {
         if y1 == y0 { y0 -= 0.5; y1 += 0.5 }
         let px = { (x: Double) in l + (x - x0) / (x1 - x0) * (width - l - r) }
         let py = { (y: Double) in b - (y - y0) / (y1 - y0) * (b - t) }
-        for k in 0...4 {
-            let fy = y0 + (y1 - y0) * Double(k) / 4, fx = x0 + (x1 - x0) * Double(k) / 4
+        for fy in niceTicks(y0, y1, whole: false) {
             s += "<line x1=\"\(fmt(l))\" y1=\"\(fmt(py(fy)))\" x2=\"\(fmt(width - r))\" y2=\"\(fmt(py(fy)))\" stroke=\"#eee\"/>\n"
             s += "<text x=\"\(fmt(l - 4))\" y=\"\(fmt(py(fy) + 4))\" text-anchor=\"end\">\(tick(fy))</text>\n"
+        }
+        // Steps and other whole-number axes get whole-number ticks.
+        let wholeX = pts.allSatisfy { $0.x == $0.x.rounded() }
+        for fx in niceTicks(x0, x1, whole: wholeX) {
             s += "<text x=\"\(fmt(px(fx)))\" y=\"\(fmt(b + 14))\" text-anchor=\"middle\">\(tick(fx))</text>\n"
         }
         for (i, series) in p.series.enumerated() {
@@ -63,6 +66,23 @@ public enum SVGPlot {
     }
 
     static func fmt(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    /// Round tick values inside [lo, hi]: multiples of 1, 2 or 5 x 10^k, about 4 intervals; at least 1 apart
+    /// on a whole-number axis (so steps never read 9.75).
+    static func niceTicks(_ lo: Double, _ hi: Double, whole: Bool) -> [Double] {
+        let raw = (hi - lo) / 4
+        guard raw > 0, raw.isFinite else { return [lo] }
+        let magnitude = pow(10, floor(log10(raw)))
+        var step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+        if whole { step = max(1, step.rounded()) }
+        var ticks: [Double] = []
+        var v = (lo / step).rounded(.up) * step
+        while v <= hi + step * 1e-9 && ticks.count < 20 {
+            ticks.append(abs(v) < step * 1e-9 ? 0 : v)
+            v += step
+        }
+        return ticks
+    }
     static func tick(_ v: Double) -> String { abs(v) >= 1e4 || (abs(v) < 1e-2 && v != 0) ? String(format: "%.1e", v) : String(format: "%.3g", v) }
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
