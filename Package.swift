@@ -17,7 +17,9 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Support"),  // what every layer shares: atomic folder saves, the worker-thread setting
+        // What every layer shares: atomic file and folder saves, file-error wording, JSON file decoding, the
+        // worker-thread setting.
+        .target(name: "Support"),
         // Open MPI loaded at run time (dlopen of libmpi.so.40 under mpirun; nothing linked): docs/distributed.md.
         .target(name: "CMPI", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Cluster", dependencies: ["CMPI"]),
@@ -30,11 +32,11 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "CTensorKernels", "CBF16GEMM", "Support"], swiftSettings: optimized),
         // Layer 2: modules with Hugging Face parameter names, layers, checkpoints.
         .target(name: "NN", dependencies: ["Tensor", "Support"], swiftSettings: optimized),
-        // Layer 3: BERT/DPR encoders, BART, generation.
-        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers", "Support"], swiftSettings: optimized),
         // Layer 2: vector indexes (plain Float matrices, no Tensor).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "Index", dependencies: ["CBLAS", "CVectorKernels", "Support"], swiftSettings: optimized),
+        // Layer 3: BERT/DPR encoders, BART, generation.
+        .target(name: "Models", dependencies: ["Tensor", "NN", "Tokenizers", "Support"], swiftSettings: optimized),
         // Layer 4: knowledge base; conforms to Models' `Retriever`, encodes with `DPRPassageEncoder`.
         .target(name: "KB", dependencies: ["Index", "Models", "Tensor", "Tokenizers", "Support", "Cluster"]),
         // Layer 5: datasets, metrics, checkpoints and the training loop (docs/train.md).
