@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Progress of a long job (passages encoded, vectors indexed), written through the caller's sink:
 /// a redrawn bar (`\r…`) on a terminal, plain lines otherwise. Shows count, rate and ETA.
@@ -27,6 +28,7 @@ public final class ProgressReporter {
     private var total = 0
     private(set) public var done = 0
     private var startTime = 0.0
+    private var measure = ProgressRate(time: 0)
     private var lastEmit = -Double.infinity
 
     /// `sink` receives text including its own line endings; `clock` returns seconds (injectable for tests).
@@ -45,6 +47,7 @@ public final class ProgressReporter {
         done = 0
         spoke = false
         startTime = clock()
+        measure = ProgressRate(time: startTime)
         lastEmit = -Double.infinity
     }
 
@@ -70,16 +73,10 @@ public final class ProgressReporter {
         }
     }
 
-    private func rate(_ now: Double) -> Double {
-        let elapsed = now - startTime
-        return elapsed > 0 ? Double(done) / elapsed : 0
-    }
+    private func rate(_ now: Double) -> Double { measure.perSecond(time: now, count: done) ?? 0 }
 
     private func eta(_ now: Double) -> String {
-        let r = rate(now)
-        guard r > 0 else { return "--:--" }
-        let seconds = Int((Double(total - done) / r).rounded())
-        return String(format: "%d:%02d", seconds / 60, seconds % 60)
+        ProgressRate.eta(remaining: total - done, rate: measure.perSecond(time: now, count: done))
     }
 
     func barText(now: Double) -> String {

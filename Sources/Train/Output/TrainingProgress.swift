@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The training progress line (step, loss, learning rate, steps/s, ETA), written to an injected sink
 /// every `every` optimizer steps. The clock is injected too (seconds, monotonic) so output is testable.
@@ -39,16 +40,13 @@ public final class TrainingProgress {
                      "lr " + String(format: "%.2e", learningRate)]
         parts.append(stepsPerSecond.map { String(format: "%.2f steps/s", $0) } ?? "-- steps/s")
         if let total = totalSteps, let r = stepsPerSecond, r > 0 {
-            parts.append("ETA " + duration(Double(max(0, total - step)) / r))
+            parts.append("ETA " + ProgressRate.eta(remaining: total - step, rate: r))
         } else {
             parts.append("ETA --")
         }
         return parts.joined(separator: " | ")
     }
 
-    /// `m:ss`, or `h:mm:ss` from one hour.
-    public static func duration(_ seconds: Double) -> String {
-        let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
-    }
+    /// `m:ss`, or `h:mm:ss` from one hour (`ProgressRate.duration`, shared with every progress line).
+    public static func duration(_ seconds: Double) -> String { ProgressRate.duration(seconds) }
 }
