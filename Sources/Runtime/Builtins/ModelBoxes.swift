@@ -93,6 +93,11 @@ enum ModelSupport {
 
     /// A script Dict of Hugging Face config keys as the JSON object `config.json` would hold, with
     /// `model_type` filled in (or checked). Going through JSON text gives exactly the types a file has.
+    /// Generated rows as a List of Lists of Ints (`generate(..., ids: true)`).
+    static func idRows(_ rows: [[Int]]) -> Value {
+        .list(ListRef(rows.map { .list(ListRef($0.map { .int($0) })) }))
+    }
+
     static func configJSON(_ args: CallArgs, _ name: String, modelType: String) throws -> [String: Any] {
         let dict = try args.dict(name)
         var text = ""

@@ -191,8 +191,8 @@ enum ModelBuiltins {
                               describe: { describe($0 as! BartBox) })  // swiftlint:disable:this force_cast
         type.methods = [
             Builtin("generate", [Param("texts"), Param("beams", default: .int(4)), Param("max_length", default: .int(25)),
-                                 Param("min_length", default: .null)],
-                    "generate(texts, beams: 4, max_length: 25, min_length: nil) -> List of Strings: beam search (greedy with beams: 1), decoded without special tokens") { args in
+                                 Param("min_length", default: .null), Param("ids", default: .bool(false))],
+                    "generate(texts, beams: 4, max_length: 25, min_length: nil, ids: false) -> List of Strings: beam search (greedy with beams: 1), decoded without special tokens; with ids: true the generated token ids (Lists of Ints, starting with the decoder start token) instead") { args in
                 let box = try args.receiver(as: BartBox.self)
                 let tok = try box.requireTokenizer(args.function)
                 let texts = try ModelSupport.strings(args, "texts")
@@ -204,6 +204,7 @@ enum ModelBuiltins {
                     let limit = min(tok.modelMaxLength ?? box.model.config.maxPositionEmbeddings, box.model.config.maxPositionEmbeddings)
                     let (ids, mask) = try ModelSupport.batch(tok, texts, limit: limit)
                     let rows = try box.model.generate(inputIds: ids, attentionMask: mask, config: g)
+                    if try args.bool("ids") { return ModelSupport.idRows(rows) }
                     return .list(try tok.decodeBatch(rows, skipSpecialTokens: true).map { .string($0) })
                 }
             },

@@ -131,8 +131,8 @@ enum RagBuiltins {
                 }
             },
             Builtin("generate", [Param("questions"), Param("beams", default: .int(4)), Param("max_length", default: .int(25)),
-                                 Param("n_docs", default: .null)],
-                    "generate(questions, beams: 4, max_length: 25, n_docs: nil) -> List of Strings: RAG-token beam search over doc-marginalised scores, or RAG-sequence thorough decoding; decoded without special tokens") { args in
+                                 Param("n_docs", default: .null), Param("ids", default: .bool(false))],
+                    "generate(questions, beams: 4, max_length: 25, n_docs: nil, ids: false) -> List of Strings: RAG-token beam search over doc-marginalised scores, or RAG-sequence thorough decoding; decoded without special tokens; with ids: true the generated token ids (Lists of Ints) instead") { args in
                 let box = try args.receiver(as: RagBox.self)
                 let (ids, mask) = try questionBatch(box, args)
                 let g = box.model.generationConfig(maxLength: try args.int("max_length"), numBeams: try args.int("beams"))
@@ -146,6 +146,7 @@ enum RagBuiltins {
                     } else {
                         throw RAGError.config("unknown RAG variant")
                     }
+                    if try args.bool("ids") { return ModelSupport.idRows(rows) }
                     return .list(try box.model.generatorTokenizer.decodeBatch(rows, skipSpecialTokens: true).map { .string($0) })
                 }
             },

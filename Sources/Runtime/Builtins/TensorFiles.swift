@@ -30,6 +30,12 @@ extension TensorBuiltins {
                 }
                 return .dict(DictRef(tensors.keys.sorted().map { ($0, .handle(tensors[$0]!)) }))
             },
+            Builtin("load_npy", [Param("path")],
+                    "load_npy(path) -> Tensor: a numpy .npy array (float32/float64/int32/int64, C order) as a float32 Tensor") { args in
+                do { return .handle(try NumpyFile.read(URL(fileURLWithPath: try args.string("path")))) } catch let error as TensorError {
+                    throw RuntimeError("\(args.function): \(error)")
+                }
+            },
         ]
     }
 }
