@@ -85,6 +85,37 @@ enum RagBuiltins {
     }
 
     /// `[B, L]` question ids and mask through the question tokenizer.
+    /// `r.forward`: see its doc string. Without answers the generator runs on the retrieved inputs alone (decoder
+    /// start token only), so doc_scores, ids and titles are those of the retrieval step.
+    static func forward(_ args: CallArgs) throws -> Value {
+        let box = try args.receiver(as: RagBox.self)
+        let (ids, mask) = try questionBatch(box, args)
+        let gTok = box.model.generatorTokenizer, gc = box.model.generator.config
+        var labels: IntTensor?
+        if !args.isNull("answers") {
+            let answers = try ModelSupport.strings(args, "answers")
+            guard answers.count == ids.shape[0] else {
+                throw RuntimeError("\(args.function): \(ids.shape[0]) questions but \(answers.count) answers")
+            }
+            labels = try ModelSupport.batch(gTok, answers, limit: min(gTok.modelMaxLength ?? gc.maxPositionEmbeddings, gc.maxPositionEmbeddings)).ids
+        }
+        return try KBBuiltins.wrap(args.function) {
+            // Without answers the generator sees only its start token (one position of logits, no loss).
+            let start = try IntTensor(shape: [ids.shape[0], 1], scalars: Array(repeating: gc.decoderStartTokenId, count: ids.shape[0]))
+            let out = try box.model(inputIds: ids, attentionMask: mask, labels: labels, decoderInputIds: labels == nil ? start : nil,
+                                    reduceLoss: true)
+            let d = out.context.documents
+            let rows = (0..<d.questionCount).map { q in (q * d.nDocs)..<((q + 1) * d.nDocs) }
+            return .dict(DictRef([
+                ("doc_ids", .list(ListRef(rows.map { r in .list(ListRef(d.docIds[r].map { .int($0) })) }))),
+                ("titles", .list(ListRef(rows.map { r in .list(ListRef(d.titles[r].map { .string($0) })) }))),
+                ("doc_scores", .handle(out.docScores)),
+                ("loss", out.loss.map { .handle($0) } ?? .null),
+                ("logits", try args.bool("logits") ? .handle(out.logits) : .null),
+            ]))
+        }
+    }
+
     static func questionBatch(_ box: RagBox, _ args: CallArgs) throws -> (ids: IntTensor, mask: IntTensor) {
         let questions = try ModelSupport.strings(args, "questions")
         let tok = box.model.questionTokenizer, c = box.model.questionEncoder.config
@@ -129,6 +160,10 @@ enum RagBuiltins {
                     guard let loss = out.loss else { throw RAGError.input("the forward returned no loss") }
                     return .handle(loss)
                 }
+            },
+            Builtin("forward", [Param("questions"), Param("answers", default: .null), Param("logits", default: .bool(false))],
+                    "forward(questions, answers: nil, logits: false) -> Dict {doc_ids, titles, doc_scores, loss, logits}: one RAG forward as training runs it: the retrieved passage ids and titles per question, doc_scores [B, n_docs] (a Tensor; with answers and grad recording its gradient flows back into the question encoder and, end to end, the context encoder), loss (summed NLL, nil without answers) and, with logits: true, the generator logits [B*n_docs, T, V]") { args in
+                try forward(args)
             },
             Builtin("generate", [Param("questions"), Param("beams", default: .int(4)), Param("max_length", default: .int(25)),
                                  Param("n_docs", default: .null), Param("ids", default: .bool(false))],
