@@ -65,7 +65,7 @@ extension Tokenizer {
                          postProcessor: .bert(cls: (names.cls!, cls), sep: (names.sep!, sep), kind: .template),
                          decoder: .wordPiece(prefix: "##", cleanup: true), addedTokens: added, specialTokenNames: names,
                          modelMaxLength: config.modelMaxLength,
-                         cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? defaultCleanUp)
+                         cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? cleanUpWhenUnset)
     }
 
     /// merges.txt: an optional `#version` first line, then "A B" per line (rank = order). Empty lines are
@@ -105,7 +105,7 @@ extension Tokenizer {
                          preTokenizer: .byteLevel(addPrefixSpace: config.addPrefixSpace ?? false, useRegex: true),
                          postProcessor: .roberta(cls: (names.cls!, cls), sep: (names.sep!, sep)), decoder: .byteLevel,
                          addedTokens: added, specialTokenNames: names, modelMaxLength: config.modelMaxLength,
-                         cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? defaultCleanUp)
+                         cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? cleanUpWhenUnset)
     }
 
     /// The added tokens of a classic layout: every `added_tokens_decoder` entry of tokenizer_config.json

@@ -156,11 +156,15 @@ extension Tokenizer {
         return Tokenizer(model: model, normalizer: normalizer, preTokenizer: preTokenizer, postProcessor: template,
                          decoder: decoder, addedTokens: added, specialTokenNames: names,
                          modelMaxLength: config.modelMaxLength,
-                         cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? defaultCleanUp)
+                         cleanUpTokenizationSpaces: config.cleanUpTokenizationSpaces ?? cleanUpWhenUnset)
     }
 
-    /// transformers 4.20-4.40 treat an absent `clean_up_tokenization_spaces` as true (transformers `PreTrainedTokenizerFast` loading).
+    /// Tokenizers Ragtime trains clean up on decode, as transformers 4.20-4.40 (the research code's) did; their
+    /// saved config says so explicitly.
     static let defaultCleanUp = true
+    /// A tokenizer file that does not set `clean_up_tokenization_spaces` decodes without the clean-up, as
+    /// transformers 5.x (the version the parity fixtures come from) reads such a file.
+    static let cleanUpWhenUnset = false
 
     private static func parseTemplate(_ obj: [String: Any], _ f: JSONFile) throws -> Template {
         let specials = try f.optional(obj, "special_tokens", [String: Any].self) ?? [:]
