@@ -73,9 +73,6 @@ public final class Tensor: @unchecked Sendable {
         return Tensor(shape: shape, storage: Storage(count: Shape.count(shape), repeating: value))
     }
     public static func zeros(_ shape: [Int]) throws -> Tensor { try full(shape, value: 0) }
-    /// Throws the error `op` would meet allocating `shape`: a negative dimension, or more elements than this
-    /// machine's memory holds (`Shape.checkedCount`). For layers and models that size weights from a config.
-    public static func checkAllocation(_ shape: [Int], op: String) throws { try Shape.validate(shape, op: op) }
     public static func ones(_ shape: [Int]) throws -> Tensor { try full(shape, value: 1) }
     static func filled(_ shape: [Int], _ value: Float) -> Tensor {
         Tensor(shape: shape, storage: Storage(count: Shape.count(shape), repeating: value))

@@ -108,7 +108,9 @@ public enum RagEvaluation {
         let pad = model.generator.config.padTokenId
         let mine = Array(stride(from: Cluster.rank, to: loader.batchesPerEpoch, by: Cluster.size))
         var outcomes: [BatchOutcome] = []
-        progress?.start(total: try mine.reduce(0) { $0 + (try loader.batch(epoch: 0, index: $1)).size })
+        // This rank's questions, counted without collating its batches twice.
+        let n = loader.examples.count, size = loader.batchSize
+        progress?.start(total: mine.reduce(0) { $0 + min(size, n - $1 * size) })
         try Tensor.withNoGrad {
             for i in mine {
                 if isCancelled?() == true { throw TrainError.cancelled }
