@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Models
 import Tensor
 import Tokenizers
@@ -59,17 +60,13 @@ public struct DPRPassageEncoder: PassageEncoder {
     }
 
     static func parameterHash(_ encoder: DPREncoder) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h = FNV1a64()
         // The pooling rule changes every vector too (a [CLS] encoder keeps its earlier fingerprints).
-        if encoder.config.pooling != .cls {
-            for byte in "pooling=\(encoder.config.pooling.rawValue)".utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        }
+        if encoder.config.pooling != .cls { h.add("pooling=\(encoder.config.pooling.rawValue)") }
         for (name, t) in encoder.namedParameters() {
-            for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            t.withUnsafeBufferPointer { buf in
-                for x in buf { h = (h ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3 }
-            }
+            h.add(name)
+            t.withUnsafeBufferPointer { h.add($0) }
         }
-        return "dpr-ctx-fnv1a64:" + String(h, radix: 16)
+        return "dpr-ctx-fnv1a64:" + String(h.value, radix: 16)
     }
 }

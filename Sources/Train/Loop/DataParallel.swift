@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Support
 import Tensor
 
 /// Data-parallel training across the ranks of an `mpirun` job, as PyTorch's DistributedDataParallel
@@ -22,14 +23,18 @@ public enum DataParallel {
     public enum Reduction: Sendable { case sum, mean }
 
     /// Combines the gradients of `params` and `loss` over the ranks in place (`reduction`); returns the
-    /// combined loss. A parameter without a gradient on this rank contributes zeros.
+    /// combined loss. A parameter without a gradient on this rank contributes zeros; one without a gradient on
+    /// every rank keeps none.
     public static func combineGradients(_ params: [Tensor], loss: Double, reduction: Reduction) throws -> Double {
         guard Cluster.size > 1 else { return loss }
         var flat: [Float] = []
-        flat.reserveCapacity(params.reduce(0) { $0 + $1.count } + 2)
+        flat.reserveCapacity(params.reduce(0) { $0 + $1.count } + params.count + 2)
         for p in params {
             if let g = p.grad { g.withUnsafeBufferPointer { flat += $0 } } else { flat += [Float](repeating: 0, count: p.count) }
         }
+        // One flag per parameter: how many ranks had a gradient for it. A parameter none had keeps a nil
+        // gradient, so the optimizer skips it as one process would.
+        flat += params.map { $0.grad == nil ? 0 : 1 }
         // The loss travels as two floats (its float32 value and the remainder), so its mean keeps
         // nearly double precision.
         let high = Float(loss)
@@ -40,15 +45,17 @@ public enum DataParallel {
         allreduceCount += 1
         let scale: Float = reduction == .mean ? 1 / Float(Cluster.size) : 1
         var offset = 0
-        for p in params {
+        let flags = flat.count - 2 - params.count
+        for (k, p) in params.enumerated() {
             let n = p.count
+            defer { offset += n }
+            if flat[flags + k] == 0 { continue }
             if p.grad == nil { p.grad = try Tensor(shape: p.shape, scalars: [Float](repeating: 0, count: n)) }
             p.grad!.withUnsafeMutableBufferPointer { g in
                 for i in 0 ..< n { g[i] = flat[offset + i] * scale }
             }
-            offset += n
         }
-        let total = Double(flat[offset]) + Double(flat[offset + 1])
+        let total = Double(flat[flat.count - 2]) + Double(flat[flat.count - 1])
         return reduction == .mean ? total / Double(Cluster.size) : total
     }
 
@@ -56,12 +63,12 @@ public enum DataParallel {
     /// gathered from every rank and compared.
     public static func verify(_ params: [(name: String, tensor: Tensor)], step: Int) throws {
         guard Cluster.size > 1 else { return }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h = FNV1a64()
         for (name, t) in params {
-            for byte in name.utf8 { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-            t.withUnsafeBufferPointer { for x in $0 { h = (h ^ UInt64(x.bitPattern)) &* 0x100_0000_01b3 } }
+            h.add(name)
+            t.withUnsafeBufferPointer { h.add($0) }
         }
-        let all = try Cluster.allGather(withUnsafeBytes(of: h.littleEndian) { Array($0) })
+        let all = try Cluster.allGather(withUnsafeBytes(of: h.value.littleEndian) { Array($0) })
         if Set(all).count > 1 {
             let hashes = all.map { bytes in bytes.map { String(format: "%02x", $0) }.joined() }
             throw TrainError.data("data-parallel weights differ between ranks at step \(step) (checksums \(hashes.enumerated().map { "rank \($0.offset) \($0.element)" }.joined(separator: ", ")))")
