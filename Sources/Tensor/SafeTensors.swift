@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 #if canImport(Glibc)
 import Glibc
@@ -92,14 +93,14 @@ public enum SafeTensors {
         var parts: [String] = []
         if let metadata {
             let pairs = metadata.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
-                .map { "\(quoted($0.key)):\(quoted($0.value))" }
+                .map { "\(JSON.quote($0.key)):\(JSON.quote($0.value))" }
             parts.append("\"__metadata__\":{\(pairs.joined(separator: ","))}")
         }
         var offset = 0
         var offsets: [Int] = []
         for (name, shape) in tensors {
             let bytes = Shape.count(shape) * 4
-            parts.append("\(quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            parts.append("\(JSON.quote(name)):{\"dtype\":\"F32\",\"shape\":[\(shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
             offsets.append(offset)
             offset += bytes
         }
@@ -107,25 +108,6 @@ public enum SafeTensors {
         var bytes = Array(json.utf8)
         bytes += [UInt8](repeating: 0x20, count: (8 - bytes.count % 8) % 8)
         return (bytes, offsets)
-    }
-
-    /// JSON string as serde_json writes it (short escapes, other controls as \u00XX, UTF-8 kept).
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where u.value < 0x20: out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
     }
 
     /// Writes float32 tensors (sorted by name), atomically: a temporary file renamed into place.

@@ -1,4 +1,7 @@
-/// The safetensors header (the safetensors file format (huggingface/safetensors README)): a strict JSON reader for it and its validation.
+import Support
+
+/// The safetensors header (the file format of huggingface/safetensors, README): its validation, over the strict
+/// `Support.JSON` parser (duplicate keys refused, nesting of 16 at most).
 /// Everything a file claims is checked before any tensor byte is read: JSON syntax, duplicate names,
 /// known dtypes, shapes, offsets inside the buffer, byte counts, and exact tiling of the data buffer.
 
@@ -44,144 +47,16 @@ struct SafeTensorsEntry {
     let begin: Int, end: Int
 }
 
-/// Minimal JSON values for the header (numbers kept as their text, validated by the user).
-indirect enum JSONValue {
-    case object([(String, JSONValue)]), array([JSONValue]), string(String), number(String), bool(Bool), null
-}
-
-/// A strict RFC 8259 parser over the header bytes that reports duplicate object keys.
-struct JSONParser {
-    let bytes: [UInt8]
-    var i = 0
-
-    struct Failure: Error { let message: String }
-
-    static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        var p = JSONParser(bytes: bytes)
-        let v = try p.value(depth: 0)
-        p.skipSpace()
-        guard p.i == bytes.count else { throw Failure(message: "unexpected byte \(bytes[p.i]) at header offset \(p.i) after the JSON object") }
-        return v
-    }
-
-    mutating func skipSpace() {
-        while i < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
-    }
-
-    mutating func expect(_ c: UInt8) throws {
-        guard i < bytes.count, bytes[i] == c else {
-            throw Failure(message: "expected '\(Character(Unicode.Scalar(c)))' at header offset \(i)")
-        }
-        i += 1
-    }
-
-    mutating func value(depth: Int) throws -> JSONValue {
-        guard depth < 16 else { throw Failure(message: "JSON nested too deeply") }
-        skipSpace()
-        guard i < bytes.count else { throw Failure(message: "header ends inside a JSON value") }
-        switch bytes[i] {
-        case UInt8(ascii: "{"):
-            i += 1
-            var members: [(String, JSONValue)] = []
-            var keys = Set<String>()
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-            while true {
-                skipSpace()
-                let key = try string()
-                guard keys.insert(key).inserted else { throw Failure(message: "duplicate key \"\(key)\"") }
-                skipSpace()
-                try expect(UInt8(ascii: ":"))
-                members.append((key, try value(depth: depth + 1)))
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                try expect(UInt8(ascii: "}"))
-                return .object(members)
-            }
-        case UInt8(ascii: "["):
-            i += 1
-            var items: [JSONValue] = []
-            skipSpace()
-            if i < bytes.count, bytes[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-            while true {
-                items.append(try value(depth: depth + 1))
-                skipSpace()
-                if i < bytes.count, bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                try expect(UInt8(ascii: "]"))
-                return .array(items)
-            }
-        case UInt8(ascii: "\""):
-            return .string(try string())
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            let start = i
-            while i < bytes.count, "+-.eE0123456789".utf8.contains(bytes[i]) { i += 1 }
-            return .number(String(decoding: bytes[start..<i], as: UTF8.self))
-        default:
-            for (word, v) in [("true", JSONValue.bool(true)), ("false", .bool(false)), ("null", .null)] where bytes[i...].starts(with: word.utf8) {
-                i += word.utf8.count
-                return v
-            }
-            throw Failure(message: "unexpected byte \(bytes[i]) at header offset \(i)")
-        }
-    }
-
-    mutating func string() throws -> String {
-        try expect(UInt8(ascii: "\""))
-        var out: [UInt8] = []
-        while true {
-            guard i < bytes.count else { throw Failure(message: "unterminated string") }
-            let c = bytes[i]
-            i += 1
-            if c == UInt8(ascii: "\"") { break }
-            if c < 0x20 { throw Failure(message: "control character in string at header offset \(i - 1)") }
-            if c != UInt8(ascii: "\\") { out.append(c); continue }
-            guard i < bytes.count else { throw Failure(message: "unterminated escape") }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-            case UInt8(ascii: "b"): out.append(8)
-            case UInt8(ascii: "f"): out.append(12)
-            case UInt8(ascii: "n"): out.append(10)
-            case UInt8(ascii: "r"): out.append(13)
-            case UInt8(ascii: "t"): out.append(9)
-            case UInt8(ascii: "u"):
-                var scalar = try hex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") else {
-                        throw Failure(message: "unpaired surrogate in string")
-                    }
-                    i += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw Failure(message: "invalid surrogate pair") }
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                }
-                guard let u = Unicode.Scalar(scalar) else { throw Failure(message: "invalid \\u escape") }
-                out.append(contentsOf: Array(String(Character(u)).utf8))
-            default: throw Failure(message: "invalid escape \\\(Character(Unicode.Scalar(e)))")
-            }
-        }
-        guard let s = String(validating: out, as: UTF8.self) else { throw Failure(message: "string is not valid UTF-8") }
-        return s
-    }
-
-    mutating func hex4() throws -> UInt32 {
-        guard i + 4 <= bytes.count, let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
-            throw Failure(message: "invalid \\u escape")
-        }
-        i += 4
-        return v
-    }
-}
-
 enum SafeTensorsHeader {
     /// Parses and validates the header for a data buffer of `dataLength` bytes.
     /// Returns entries sorted by offset and the metadata.
     static func parse(_ header: [UInt8], dataLength: Int, fail: (String) -> SafeTensorsError) throws
         -> (entries: [SafeTensorsEntry], metadata: [String: String]) {
         guard header.first == UInt8(ascii: "{") else { throw fail("header does not start with '{'") }
-        let root: JSONValue
-        do { root = try JSONParser.parse(header) } catch let e as JSONParser.Failure { throw fail("header JSON: \(e.message)") }
+        let root: JSON
+        do { root = try JSON.parse(header, maxDepth: 16, rejectDuplicateKeys: true) } catch let e as JSON.ParseError {
+            throw fail("header JSON: \(e.message) at header offset \(e.offset)")
+        }
         guard case let .object(members) = root else { throw fail("header is not a JSON object") }
         var metadata: [String: String] = [:]
         var entries: [SafeTensorsEntry] = []
@@ -241,7 +116,7 @@ enum SafeTensorsHeader {
         return (entries, metadata)
     }
 
-    private static func integers(_ v: JSONValue, _ what: String, _ fail: (String) -> SafeTensorsError) throws -> [Int] {
+    private static func integers(_ v: JSON, _ what: String, _ fail: (String) -> SafeTensorsError) throws -> [Int] {
         guard case let .array(items) = v else { throw fail("\"\(what) is not an array") }
         return try items.map { item in
             guard case let .number(text) = item, let n = Int(text), n >= 0, !text.hasPrefix("-"),

@@ -21,48 +21,48 @@ extension Tokenizer {
 
     /// Writes the files into an existing folder (a save's staging folder).
     public func writeFiles(into directory: URL) throws {
-        try TextFile.write(tokenizerJSON().rendered(), to: directory.appendingPathComponent("tokenizer.json"))
-        try TextFile.write(configJSON().rendered(), to: directory.appendingPathComponent("tokenizer_config.json"))
-        let map = JSONValue.object(specialTokenNames.entries.map { key, token in
+        try TextFile.write(tokenizerJSON().rendered(.scalarArraysInline) + "\n", to: directory.appendingPathComponent("tokenizer.json"))
+        try TextFile.write(configJSON().rendered(.scalarArraysInline) + "\n", to: directory.appendingPathComponent("tokenizer_config.json"))
+        let map = JSON.object(specialTokenNames.entries.map { key, token in
             (key, addedTokens.first { $0.content == token }.map(Self.tokenObject) ?? .string(token))
         })
-        try TextFile.write(map.rendered(), to: directory.appendingPathComponent("special_tokens_map.json"))
+        try TextFile.write(map.rendered(.scalarArraysInline) + "\n", to: directory.appendingPathComponent("special_tokens_map.json"))
         switch model {
         case let .wordPiece(m):
             try TextFile.write(m.vocab.map { $0 + "\n" }.joined(), to: directory.appendingPathComponent("vocab.txt"))
         case let .bpe(m):
-            let vocab = JSONValue.object(m.vocab.enumerated().map { ($1, .int($0)) })
-            try TextFile.write(vocab.rendered(), to: directory.appendingPathComponent("vocab.json"))
+            let vocab = JSON.object(m.vocab.enumerated().map { ($1, .int($0)) })
+            try TextFile.write(vocab.rendered(.scalarArraysInline) + "\n", to: directory.appendingPathComponent("vocab.json"))
             var merges = "#version: 0.2\n"
             for (a, b) in m.merges { merges += m.vocab[a] + " " + m.vocab[b] + "\n" }
             try TextFile.write(merges, to: directory.appendingPathComponent("merges.txt"))
         }
     }
 
-    private static func tokenObject(_ t: AddedToken) -> JSONValue {
+    private static func tokenObject(_ t: AddedToken) -> JSON {
         .object([("content", .string(t.content)), ("single_word", .bool(t.singleWord)), ("lstrip", .bool(t.lstrip)),
                  ("rstrip", .bool(t.rstrip)), ("normalized", .bool(t.normalized)), ("special", .bool(t.special))])
     }
 
-    func tokenizerJSON() -> JSONValue {
-        let added = JSONValue.array(addedTokens.map { t in
+    func tokenizerJSON() -> JSON {
+        let added = JSON.array(addedTokens.map { t in
             .object([("id", .int(t.id)), ("content", .string(t.content)), ("single_word", .bool(t.singleWord)),
                      ("lstrip", .bool(t.lstrip)), ("rstrip", .bool(t.rstrip)), ("normalized", .bool(t.normalized)),
                      ("special", .bool(t.special))])
         })
-        let normalizerJSON: JSONValue = normalizer.map { n in
+        let normalizerJSON: JSON = normalizer.map { n in
             .object([("type", .string("BertNormalizer")), ("clean_text", .bool(n.cleanText)),
                      ("handle_chinese_chars", .bool(n.handleChineseChars)),
-                     ("strip_accents", n.stripAccents.map(JSONValue.bool) ?? .null), ("lowercase", .bool(n.lowercase))])
+                     ("strip_accents", n.stripAccents.map(JSON.bool) ?? .null), ("lowercase", .bool(n.lowercase))])
         } ?? .null
-        let preJSON: JSONValue
+        let preJSON: JSON
         switch preTokenizer {
         case .bert: preJSON = .object([("type", .string("BertPreTokenizer"))])
         case let .byteLevel(prefix, regex):
             preJSON = .object([("type", .string("ByteLevel")), ("add_prefix_space", .bool(prefix)),
                                ("trim_offsets", .bool(true)), ("use_regex", .bool(regex))])
         }
-        let decoderJSON: JSONValue
+        let decoderJSON: JSON
         switch decoder {
         case let .wordPiece(prefix, cleanup):
             decoderJSON = .object([("type", .string("WordPiece")), ("prefix", .string(prefix)), ("cleanup", .bool(cleanup))])
@@ -71,7 +71,7 @@ extension Tokenizer {
                                    ("trim_offsets", .bool(true)), ("use_regex", .bool(true))])
         case .none: decoderJSON = .null
         }
-        let modelJSON: JSONValue
+        let modelJSON: JSON
         switch model {
         case let .wordPiece(m):
             modelJSON = .object([("type", .string("WordPiece")), ("unk_token", .string(m.unkToken)),
@@ -92,24 +92,24 @@ extension Tokenizer {
                         ("model", modelJSON)])
     }
 
-    private func templateJSON(_ t: Template) -> JSONValue {
+    private func templateJSON(_ t: Template) -> JSON {
         switch t.kind {
         case .bert, .roberta:
             let cls = t.clsToken ?? ("", 0), sep = t.sepToken ?? ("", 0)
-            var entries: [(String, JSONValue)] = [
+            var entries: [(String, JSON)] = [
                 ("type", .string(t.kind.rawValue)),
                 ("sep", .array([.string(sep.0), .int(sep.1)])), ("cls", .array([.string(cls.0), .int(cls.1)])),
             ]
             if t.kind == .roberta { entries += [("trim_offsets", .bool(true)), ("add_prefix_space", .bool(addPrefixSpace))] }
             return .object(entries)
         case .template:
-            var specials: [(String, JSONValue)] = []
-            func items(_ pieces: [Template.Piece]) -> JSONValue {
+            var specials: [(String, JSON)] = []
+            func items(_ pieces: [Template.Piece]) -> JSON {
                 .array(pieces.map { p in
                     switch p {
                     case let .special(token, ids, typeId):
                         if !specials.contains(where: { $0.0 == token }) {
-                            specials.append((token, .object([("id", .string(token)), ("ids", .array(ids.map(JSONValue.int))),
+                            specials.append((token, .object([("id", .string(token)), ("ids", .array(ids.map(JSON.int))),
                                                              ("tokens", .array(ids.map { .string(self.token(for: $0) ?? token) }))])))
                         }
                         return .object([("SpecialToken", .object([("id", .string(token)), ("type_id", .int(typeId))]))])
@@ -124,13 +124,13 @@ extension Tokenizer {
         }
     }
 
-    func configJSON() -> JSONValue {
-        var entries: [(String, JSONValue)] = []
+    func configJSON() -> JSON {
+        var entries: [(String, JSON)] = []
         switch model {
         case .wordPiece:
             entries.append(("tokenizer_class", .string("BertTokenizer")))
             let n = normalizer ?? BertNormalizer()
-            entries += [("do_lower_case", .bool(n.lowercase)), ("strip_accents", n.stripAccents.map(JSONValue.bool) ?? .null),
+            entries += [("do_lower_case", .bool(n.lowercase)), ("strip_accents", n.stripAccents.map(JSON.bool) ?? .null),
                         ("tokenize_chinese_chars", .bool(n.handleChineseChars))]
         case .bpe:
             entries += [("tokenizer_class", .string("RobertaTokenizer")), ("add_prefix_space", .bool(addPrefixSpace)),

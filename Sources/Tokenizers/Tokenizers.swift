@@ -17,6 +17,6 @@
 ///
 /// Files: Tokenizer (encode/decode pipeline), Encoding (result types), AddedTokens, Normalizer,
 /// PreTokenizer, WordPiece, ByteLevelBPE, PostProcessor (templates + truncation), Decoder,
-/// TokenizerJSON / ClassicFiles / ConfigFiles (loading), TokenizerSaving + JSONWriter, Training +
+/// TokenizerJSON / ClassicFiles / ConfigFiles (loading), TokenizerSaving (JSON from Support), Training +
 /// MergeTrainer, Errors, UnicodeClasses.
 public enum TokenizersModule {}

@@ -65,7 +65,7 @@ final class SafeTensorsTests: XCTestCase {
             (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}}"#, 8, "unknown field"),
             (#"{"a":{"dtype":"F4","shape":[2],"data_offsets":[0,1]}}"#, 1, "not supported"),
             (#"[1]"#, 0, "does not start with '{'"),
-            (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} x"#, 8, "after the JSON object"),
+            (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} x"#, 8, "after the value"),
         ]
         for (header, data, problem) in cases {
             let url = try file(header, data: data)

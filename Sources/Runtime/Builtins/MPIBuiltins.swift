@@ -114,8 +114,8 @@ enum MPIBuiltins {
             t.scalars.withUnsafeBytes { bytes += $0 }
             return bytes
         }
-        var text = ""
-        do { try JSONWriter(indent: nil).write(value, into: &text, level: 0) } catch let error as RuntimeError {
+        let text: String
+        do { text = try JSONWriter(indent: nil).text(value) } catch let error as RuntimeError {
             throw RuntimeError("\(function): \(error.message.replacingOccurrences(of: "json.dump: ", with: ""))")
         }
         return [UInt8(ascii: "J")] + Array(text.utf8)

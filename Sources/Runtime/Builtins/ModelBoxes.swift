@@ -100,8 +100,7 @@ enum ModelSupport {
 
     static func configJSON(_ args: CallArgs, _ name: String, modelType: String) throws -> [String: Any] {
         let dict = try args.dict(name)
-        var text = ""
-        try JSONWriter(indent: nil).write(.dict(dict), into: &text, level: 0)
+        let text = try JSONWriter(indent: nil).text(.dict(dict))
         guard var json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             throw RuntimeError("\(args.function): \(name) must be a Dict of config keys")
         }

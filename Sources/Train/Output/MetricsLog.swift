@@ -43,12 +43,12 @@ public struct MetricsLog: Codable, Equatable, Sendable {
     public func json() -> String {
         var out = "{"
         for (si, split) in splits.enumerated() {
-            out += (si == 0 ? "\n" : ",\n") + "    " + Self.quote(split) + ": ["
+            out += (si == 0 ? "\n" : ",\n") + "    " + JSON.quote(split) + ": ["
             let recs = records[split] ?? []
             for (ri, r) in recs.enumerated() {
                 out += (ri == 0 ? "\n" : ",\n") + "        {"
                 for (ei, e) in r.entries.enumerated() {
-                    out += (ei == 0 ? "\n" : ",\n") + "            " + Self.quote(e.name) + ": " + Self.number(e.value, integer: e.isInteger)
+                    out += (ei == 0 ? "\n" : ",\n") + "            " + JSON.quote(e.name) + ": " + Self.number(e.value, integer: e.isInteger)
                 }
                 out += r.entries.isEmpty ? "}" : "\n        }"
             }
@@ -64,21 +64,6 @@ public struct MetricsLog: Codable, Equatable, Sendable {
         if v.isInfinite { return v > 0 ? "Infinity" : "-Infinity" }
         if integer, v == v.rounded(), abs(v) < 1e15 { return String(Int(v)) }
         return v == v.rounded() && abs(v) < 1e16 ? String(format: "%.1f", v) : "\(v)"
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 { out += String(format: "\\u%04x", c.value) } else { out.unicodeScalars.append(c) }
-            }
-        }
-        return out + "\""
     }
 }
 
