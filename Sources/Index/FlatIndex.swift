@@ -1,3 +1,4 @@
+import Support
 import CBLAS
 
 /// Exact search over all stored vectors (faiss `IndexFlatIP` / `IndexFlatL2`, faiss v1.7.4 `faiss/IndexFlat.cpp`;
@@ -81,7 +82,7 @@ public final class FlatIndex: VectorIndex {
                             let m = min(bd, n - x0)
                             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(b), Int32(m), Int32(d),
                                         1, qBase, Int32(d), xp.baseAddress! + x0 * d, Int32(d), 0, sp.base, Int32(m))
-                            Parallel.forChunks(b, minChunk: 8) { rows in
+                            ParallelFor.chunks(b, minChunk: 8) { rows in
                                 for i in rows {
                                     Self.select(row: sp.base + i * m, count: m, firstId: x0, metric: metric,
                                                 queryNorm: qn.base[i], norms: xn.base + x0,

@@ -1,3 +1,5 @@
+import Support
+
 /// The HNSW build of faiss-cpu 1.15 (PyPI), whose `IndexHNSW::add` inserts each level bucket in
 /// prefix-doubling batches (ParlayANN-style) so that the graph does not depend on the thread count:
 ///
@@ -105,7 +107,7 @@ extension HNSWIndex {
                 var edgeParts = [[UInt64]](repeating: [], count: parts)
                 edgeParts.withUnsafeMutableBufferPointer { buf in
                     let out = SharedPointer(base: buf.baseAddress!)
-                    Parallel.forChunks(parts, threads: parts) { range in
+                    ParallelFor.chunks(parts, threads: parts) { range in
                         for p in range {
                             var vt = VisitedTable(count: total)
                             var edges: [UInt64] = []
@@ -131,7 +133,7 @@ extension HNSWIndex {
                 }
                 let sortedEdges = edges, groupRanges = groups
                 let mergeThreads = edges.count > 100 ? threads : 1
-                Parallel.forChunks(groupRanges.count, threads: mergeThreads) { chunk in
+                ParallelFor.chunks(groupRanges.count, threads: mergeThreads) { chunk in
                     for gi in chunk {
                         // A source links a destination at most once per level, so the group is already unique.
                         let r = groupRanges[gi]

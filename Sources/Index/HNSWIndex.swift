@@ -1,3 +1,5 @@
+import Support
+
 /// faiss `IndexHNSWFlat`: an HNSW graph over a flat storage (faiss `faiss/IndexHNSW.cpp`; docs/index-kb.md).
 ///
 ///     let index = try HNSWIndex(dimension: 768, m: 128, metric: .innerProduct)
@@ -14,11 +16,11 @@ public final class HNSWIndex: VectorIndex {
     public let storage: FlatIndex
     public private(set) var graph: HNSWGraph
     /// Threads for `add` (the graph depends on it only under `.faiss1_7_4`).
-    public var addThreads: Int = Parallel.coreCount
+    public var addThreads: Int = WorkerThreads.count
     /// Construction details of which faiss version to follow (not stored in files).
     public var buildRules: HNSWBuildRules = .faissCurrent
     /// Threads for batch `search`.
-    public var searchThreads: Int = Parallel.coreCount
+    public var searchThreads: Int = WorkerThreads.count
 
     public var dimension: Int { storage.dimension }
     public var metric: Metric { storage.metric }
@@ -126,7 +128,7 @@ public final class HNSWIndex: VectorIndex {
                             if rest > 100 && threads > 1 {
                                 let ep = entry, ml = maxLevel, base = next
                                 let orderCopy = order
-                                Parallel.forChunks(rest, threads: threads) { chunk in
+                                ParallelFor.chunks(rest, threads: threads) { chunk in
                                     var vt = VisitedTable(count: total)
                                     for j in chunk {
                                         kernel.insert(orderCopy[base + j], level: level, entry: ep, maxLevel: ml,
@@ -180,7 +182,7 @@ public final class HNSWIndex: VectorIndex {
                             let iOut = SharedPointer(base: iBuf.baseAddress!)
                             let d = dimension
                             // Queries are independent; dynamic chunks of 4 balance the cores (faiss: OpenMP schedule(guided)).
-                            Parallel.forDynamicChunks(nq, threads: searchThreads, grain: 4) { next in
+                            ParallelFor.dynamicChunks(nq, threads: searchThreads, grain: 4) { next in
                                 var vt = VisitedTable(count: total)
                                 var candidates = MinimaxHeap(capacity: ef)
                                 var result = TopK(k: k)
