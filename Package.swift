@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "TestSupport"]),
         .testTarget(name: "IndexTests", dependencies: ["Index", "TestSupport"]),
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
-        .testTarget(name: "TrainTests", dependencies: ["Train", "KB", "Models", "NN", "Tensor", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "TrainTests", dependencies: ["Train", "KB", "Models", "NN", "Tensor", "Tokenizers", "Support", "TestSupport"]),
         .testTarget(name: "RAGTests", dependencies: ["KB", "Models", "Index", "Tensor", "Tokenizers", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),

@@ -27,7 +27,6 @@ public final class ProgressReporter {
     private let clock: () -> Double
     private var total = 0
     private(set) public var done = 0
-    private var startTime = 0.0
     private var measure = ProgressRate(time: 0)
     private var lastEmit = -Double.infinity
 
@@ -46,15 +45,14 @@ public final class ProgressReporter {
         self.total = total
         done = 0
         spoke = false
-        startTime = clock()
-        measure = ProgressRate(time: startTime)
+        measure = ProgressRate(time: clock())
         lastEmit = -Double.infinity
     }
 
     public func advance(by n: Int) {
         done += n
         let now = clock()
-        guard now - startTime >= quietFor else { return }
+        guard measure.elapsed(at: now) >= quietFor else { return }
         spoke = true
         switch style {
         case .bar:
@@ -66,7 +64,7 @@ public final class ProgressReporter {
 
     public func finish() {
         let now = clock()
-        guard spoke || now - startTime >= quietFor else { return }
+        guard spoke || measure.elapsed(at: now) >= quietFor else { return }
         switch style {
         case .bar: sink("\r" + barText(now: now) + "\n")
         case .lines: sink(lineText(now: now) + "\n")

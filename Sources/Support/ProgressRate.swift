@@ -5,6 +5,12 @@ public struct ProgressRate {
 
     public init(time: Double, count: Int = 0) { start = (time, count) }
 
+    /// When the measurement started (seconds on the caller's clock).
+    public var startTime: Double { start.time }
+
+    /// Seconds from the start to `time`.
+    public func elapsed(at time: Double) -> Double { time - start.time }
+
     /// Items per second from the start to (`time`, `count`); nil before any time or item has passed.
     public func perSecond(time: Double, count: Int) -> Double? {
         let elapsed = time - start.time, done = count - start.count

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 import Train
 import XCTest
 
@@ -38,7 +39,7 @@ final class OutputTests: XCTestCase {
         for s in 1...4 { now += 0.5; p.update(step: s, loss: 2.0 / Double(s), learningRate: 3e-5) }
         XCTAssertEqual(lines, ["step 2/10 | loss 1.0000 | lr 3.00e-05 | 2.00 steps/s | ETA 0:04",
                                "step 4/10 | loss 0.5000 | lr 3.00e-05 | 2.00 steps/s | ETA 0:03"])
-        XCTAssertEqual(TrainingProgress.duration(3725), "1:02:05")
+        XCTAssertEqual(ProgressRate.duration(3725), "1:02:05")
         XCTAssertEqual(TrainingProgress.format(step: 1, totalSteps: nil, loss: 1, learningRate: 0, stepsPerSecond: nil),
                        "step 1 | loss 1.0000 | lr 0.00e+00 | -- steps/s | ETA --")
     }

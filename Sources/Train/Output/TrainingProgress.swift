@@ -11,7 +11,7 @@ public final class TrainingProgress {
     public let every: Int
     private let sink: (String) -> Void
     private let clock: () -> Double
-    private var start: (time: Double, step: Int)?
+    private var measure: ProgressRate?
 
     public init(totalSteps: Int?, every: Int = 1, sink: @escaping (String) -> Void,
                 clock: @escaping () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }) {
@@ -22,14 +22,12 @@ public final class TrainingProgress {
     }
 
     /// Starts the rate measurement at `step` (the first step of this run; after a resume, the resumed step).
-    public func begin(step: Int) { start = (clock(), step) }
+    public func begin(step: Int) { measure = ProgressRate(time: clock(), count: step) }
 
     public func update(step: Int, loss: Double, learningRate: Double) {
-        if start == nil { begin(step: step - 1) }
-        guard step % every == 0 || step == totalSteps else { return }
-        let elapsed = clock() - start!.time
-        let done = step - start!.step
-        let rate = elapsed > 0 && done > 0 ? Double(done) / elapsed : nil
+        if measure == nil { begin(step: step - 1) }
+        guard step % every == 0 || step == totalSteps, let measure else { return }
+        let rate = measure.perSecond(time: clock(), count: step)
         sink(Self.format(step: step, totalSteps: totalSteps, loss: loss, learningRate: learningRate, stepsPerSecond: rate))
     }
 
@@ -46,7 +44,4 @@ public final class TrainingProgress {
         }
         return parts.joined(separator: " | ")
     }
-
-    /// `m:ss`, or `h:mm:ss` from one hour (`ProgressRate.duration`, shared with every progress line).
-    public static func duration(_ seconds: Double) -> String { ProgressRate.duration(seconds) }
 }
