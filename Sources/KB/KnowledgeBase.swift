@@ -1,28 +1,12 @@
 import Foundation
 import Index
+import Models
 
 /// Index kinds a KB builds over its embeddings (always inner product, as DPR retrieval is).
 public enum KBIndexKind: Equatable, Sendable {
     case flat
     /// faiss `IndexHNSWFlat(d, m, METRIC_INNER_PRODUCT)`; the seed uses m 128, efConstruction 40, efSearch 16.
     case hnsw(m: Int = 128, efConstruction: Int = 40, efSearch: Int = 16)
-}
-
-/// What a retrieval returns for `B` questions and `nDocs` documents each (transformers `retrieval_rag.py` (`RagRetriever`)).
-/// Row `i·nDocs + j` is question `i`'s `j`-th document, best first.
-public struct Retrieval: Equatable, Sendable {
-    public let questionCount: Int
-    public let nDocs: Int
-    public let dimension: Int
-    /// `[B·nDocs]` passage ids (row numbers); −1 where the index found fewer than nDocs.
-    public let docIds: [Int]
-    /// `[B·nDocs·d]` stored passage embeddings; zeros for −1 ids.
-    public let docEmbeddings: [Float]
-    /// `[B·nDocs]` inner products reported by the index.
-    public let scores: [Float]
-    /// `[B·nDocs]` titles and texts; a −1 id selects the last passage, as `datasets` does.
-    public let titles: [String]
-    public let texts: [String]
 }
 
 /// A knowledge base: passages, their embeddings and an index (DESIGN.md "Files and formats").
@@ -121,26 +105,37 @@ public final class KnowledgeBase {
         }
     }
 
-    /// Top-`nDocs` passages per question (`questionEmbeddings` is `[B * d]`).
-    public func retrieve(questionEmbeddings: [Float], nDocs: Int) throws -> Retrieval {
+    /// Top-`nDocs` passages per question (`questionEmbeddings` is `[B * d]`), as `RetrievedDocuments`. With fewer than
+    /// `nDocs` passages the index is asked for all of them and each question's row is padded as faiss answers
+    /// (id −1, score −FLT_MAX); every −1 row gets the last passage and a zero vector, the one place that rule lives.
+    public func retrieve(questionEmbeddings: [Float], nDocs: Int) throws -> RetrievedDocuments {
         guard let index, let embeddings, let d = dimension else {
             throw KBError.notEncoded("the knowledge base has no index: encode it and build an index before retrieving")
         }
-        let r = try index.search(questionEmbeddings, k: nDocs)
-        var docEmbeddings = [Float](repeating: 0, count: r.ids.count * d)
+        guard nDocs >= 1, count >= 1 else {
+            throw KBError.invalidArgument("retrieval needs n_docs >= 1 and a non-empty knowledge base (n_docs \(nDocs), \(count) passages)")
+        }
+        let k = min(nDocs, count), missing = nDocs - k
+        let r = try index.search(questionEmbeddings, k: k)
+        var ids: [Int] = [], scores: [Float] = []
+        ids.reserveCapacity(r.queryCount * nDocs)
+        scores.reserveCapacity(r.queryCount * nDocs)
+        for q in 0..<r.queryCount {
+            ids += r.ids[(q * k)..<((q + 1) * k)] + repeatElement(-1, count: missing)
+            scores += r.scores[(q * k)..<((q + 1) * k)] + repeatElement(-Float.greatestFiniteMagnitude, count: missing)
+        }
+        var docEmbeddings = [Float](repeating: 0, count: ids.count * d)
         var titles: [String] = [], texts: [String] = []
-        titles.reserveCapacity(r.ids.count)
-        texts.reserveCapacity(r.ids.count)
-        for (row, id) in r.ids.enumerated() {
-            let p = passages[id >= 0 ? id : passages.count + id]
+        titles.reserveCapacity(ids.count)
+        texts.reserveCapacity(ids.count)
+        for (row, id) in ids.enumerated() {
+            let p = passages[id >= 0 ? id : count - 1]
             titles.append(p.title)
             texts.append(p.text)
-            if id >= 0 {
-                docEmbeddings.replaceSubrange(row * d ..< (row + 1) * d, with: embeddings[id * d ..< (id + 1) * d])
-            }
+            if id >= 0 { docEmbeddings.replaceSubrange(row * d ..< (row + 1) * d, with: embeddings[id * d ..< (id + 1) * d]) }
         }
-        return Retrieval(questionCount: r.queryCount, nDocs: nDocs, dimension: d, docIds: r.ids,
-                         docEmbeddings: docEmbeddings, scores: r.scores, titles: titles, texts: texts)
+        return try RetrievedDocuments(questionCount: r.queryCount, nDocs: nDocs, dimension: d, docIds: ids,
+                                      docEmbeddings: docEmbeddings, scores: scores, titles: titles, texts: texts)
     }
 
     /// Installs a loaded state (used by `load`).

@@ -50,12 +50,6 @@ final class FixedRetriever: Retriever {
                                       scores: Array(repeating: 0, count: ids.count),
                                       titles: ids.map { kb.passages[$0].title }, texts: ids.map { kb.passages[$0].text })
     }
-
-    func generatorInputStrings(titles: [String], texts: [String], questions: [String], nDocs: Int,
-                               prefix: String, titleSeparator: String, docSeparator: String) throws -> [String] {
-        try kb.generatorInputStrings(titles: titles, texts: texts, questions: questions, nDocs: nDocs, prefix: prefix,
-                                     titleSeparator: titleSeparator, docSeparator: docSeparator)
-    }
 }
 
 func squadTrainStep(_ c: SquadTrainCase) throws {

@@ -199,9 +199,15 @@ final class KnowledgeBaseTests: XCTestCase {
         let folder = tempDir()
         try kb.save(to: folder)
         XCTAssertEqual(try KnowledgeBase.load(from: folder).retrieve(questionEmbeddings: q, nDocs: 2), r)
-        XCTAssertThrowsError(try kb.retrieve(questionEmbeddings: q, nDocs: 7)) {
-            XCTAssertEqual($0 as? IndexError, .kTooLarge(k: 7, count: 6))
-        }
+        // More documents than passages: the row is padded as faiss answers (id -1, score -FLT_MAX), with the last
+        // passage's title and text and a zero vector (the missing-document rule; RAG decides whether to accept it).
+        let padded = try kb.retrieve(questionEmbeddings: q, nDocs: 7)
+        XCTAssertEqual(Array(padded.docIds.prefix(6)).sorted(), [0, 1, 2, 3, 4, 5])
+        XCTAssertEqual(padded.docIds[6], -1)
+        XCTAssertEqual(padded.scores[6], -Float.greatestFiniteMagnitude)
+        XCTAssertEqual(padded.titles[6], kb.passages[5].title)
+        XCTAssertEqual(padded.texts[6], kb.passages[5].text)
+        XCTAssertEqual(Array(padded.docEmbeddings[(6 * 8)...]), Array(repeating: 0, count: 8))
     }
 
     func testCorruptFoldersAreClearErrors() throws {

@@ -70,19 +70,19 @@ extension RAGCheckpointTests {
     /// `rag.load` picks the head from config.json's `architectures`; an unreadable config is an error
     /// naming the file, not a silent RAG-token guess.
     func testCheckpointKindComesFromConfigAndBadConfigsAreErrors() throws {
-        XCTAssertFalse(try RagForGeneration.isSequenceCheckpoint(RAGFixture.dir.appendingPathComponent("rag_checkpoint")))
+        XCTAssertEqual(try RagVariant.of(checkpoint: RAGFixture.dir.appendingPathComponent("rag_checkpoint")), .token)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ragtime-rag-kind-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        XCTAssertThrowsError(try RagForGeneration.isSequenceCheckpoint(dir)) { error in
+        XCTAssertThrowsError(try RagVariant.of(checkpoint: dir)) { error in
             XCTAssertTrue("\(error)".contains("cannot read") && "\(error)".contains("config.json"), "\(error)")
         }
         let config = dir.appendingPathComponent("config.json")
         try Data("{\"architectures\": [\"RagSequenceForGeneration\"]".utf8).write(to: config)  // truncated
-        XCTAssertThrowsError(try RagForGeneration.isSequenceCheckpoint(dir)) { error in
+        XCTAssertThrowsError(try RagVariant.of(checkpoint: dir)) { error in
             XCTAssertTrue("\(error)".contains("config.json: malformed JSON"), "\(error)")
         }
         try Data("{\"architectures\": [\"RagSequenceForGeneration\"]}".utf8).write(to: config)
-        XCTAssertTrue(try RagForGeneration.isSequenceCheckpoint(dir))
+        XCTAssertEqual(try RagVariant.of(checkpoint: dir), .sequence)
     }
 }

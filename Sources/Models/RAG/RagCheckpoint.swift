@@ -10,15 +10,13 @@ import Tokenizers
 /// `rag.ctx_encoder.*` key removed) and the tokenizers in `question_encoder_tokenizer/` and
 /// `generator_tokenizer/`. The context encoder is saved in its own folder (`saveContextEncoder`).
 extension RagForGeneration {
-    var architecture: String { self is RagSequenceForGeneration ? "RagSequenceForGeneration" : "RagTokenForGeneration" }
-
     /// Writes the checkpoint folder atomically (complete new folder renamed into place). `saveStep` is the
     /// `save_step` key the research project adds.
     public func save(to folder: URL, saveStep: Int? = nil) throws {
         let owned: Set<String> = ["config.json", "generation_config.json", "model.safetensors", "question_encoder_tokenizer", "generator_tokenizer"]
         do {
             try AtomicFolder.update(folder, owns: owned) { temp in
-                try writeConfigJSON(config.json(architecture: architecture, saveStep: saveStep), to: temp.appendingPathComponent("config.json"))
+                try writeConfigJSON(config.json(architecture: variant.architecture, saveStep: saveStep), to: temp.appendingPathComponent("config.json"))
                 try writeConfigJSON(generator.config.generationJSON(), to: temp.appendingPathComponent("generation_config.json"))
                 var tensors: [String: Tensor] = [:]
                 for entry in namedTensors(buffers: true) where entry.name.split(separator: ".").dropFirst().first != "ctx_encoder" {
@@ -50,14 +48,6 @@ extension RagForGeneration {
     public func saveContextEncoder(to folder: URL) throws {
         guard let contextEncoder else { throw RAGError.config("no context encoder is set for training; nothing to save") }
         try contextEncoder.save(to: folder, tokenizer: contextTokenizer)
-    }
-
-    /// True when the checkpoint folder's `config.json` names `RagSequenceForGeneration` in `architectures`
-    /// (otherwise it loads as RAG-token, transformers' other generation head and the research project's
-    /// default). A missing or malformed `config.json` is an error naming the file.
-    public static func isSequenceCheckpoint(_ folder: URL) throws -> Bool {
-        let json = try ConfigReader.load(folder.appendingPathComponent("config.json"))
-        return ((json["architectures"] as? [String]) ?? []).contains("RagSequenceForGeneration")
     }
 
     /// Loads a RAG checkpoint folder (also one written by transformers). Keys may carry the `rag.` prefix or

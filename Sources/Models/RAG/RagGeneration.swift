@@ -52,8 +52,8 @@ extension RagTokenForGeneration {
     /// RAG-token generation (transformers `RagTokenForGeneration.generate`): greedy (`numBeams == 1`) or beam search over the
     /// doc-marginalised log-probabilities. Doc scores use the **index vectors** even in end-to-end mode.
     /// Returns `B · numReturnSequences` id rows starting with the decoder start token, padded with `<pad>`.
-    public func generate(inputIds: IntTensor, attentionMask: IntTensor? = nil, config generation: GenerationConfig? = nil,
-                         nDocs: Int? = nil) throws -> [[Int]] {
+    public func marginalizedGeneration(inputIds: IntTensor, attentionMask: IntTensor? = nil,
+                                       config generation: GenerationConfig? = nil, nDocs: Int? = nil) throws -> [[Int]] {
         let g = generation ?? generationConfig()
         try g.validate()
         return try Tensor.withNoGrad {
@@ -98,18 +98,8 @@ extension RagSequenceForGeneration {
     /// RAG-sequence "thorough decoding" (transformers `RagSequenceForGeneration.generate`): per question, beam search of the generator
     /// over each retrieved document (`numBeams` beams returned per doc), deduplication, then rescoring of
     /// every candidate by a full RAG forward (question encoding, retrieval and, end-to-end, ctx re-encoding
-    /// again) with the candidate as labels. Keeps the `numReturnSequences` smallest losses per question;
-    /// rows padded with `<pad>` to the longest.
-    public func generate(inputIds: IntTensor, attentionMask: IntTensor? = nil, config generation: GenerationConfig? = nil,
-                         nDocs: Int? = nil, deduplicate: Bool? = nil) throws -> [[Int]] {
-        let found = try thoroughDecoding(inputIds: inputIds, attentionMask: attentionMask, config: generation, nDocs: nDocs,
-                                         deduplicate: deduplicate)
-        let rows = found.flatMap { c in c.chosen.map { c.candidates[$0] } }
-        let width = rows.map(\.count).max() ?? 0
-        return rows.map { $0 + Array(repeating: generator.config.padTokenId, count: width - $0.count) }
-    }
-
-    /// The steps of `generate` with their intermediate results, one entry per question.
+    /// again) with the candidate as labels; `chosen` keeps the `numReturnSequences` smallest losses per question.
+    /// One entry per question, with the intermediate results (`generate` returns the chosen rows).
     public func thoroughDecoding(inputIds: IntTensor, attentionMask: IntTensor? = nil, config generation: GenerationConfig? = nil,
                                  nDocs: Int? = nil, deduplicate: Bool? = nil) throws -> [Candidates] {
         let g = generation ?? generationConfig()

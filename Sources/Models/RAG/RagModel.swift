@@ -71,6 +71,9 @@ open class RagForGeneration: Module {
     /// config's sub-configs are replaced by the modules' own.
     public required init(config: RagConfig, questionEncoder: DPREncoder, generator: BartModel, retriever: (any Retriever)?,
                 questionTokenizer: Tokenizer, generatorTokenizer: Tokenizer) throws {
+        guard type(of: self) != RagForGeneration.self else {
+            throw RAGError.config("RagForGeneration is abstract: use RagTokenForGeneration or RagSequenceForGeneration")
+        }
         guard questionEncoder.kind == .question else {
             throw RAGError.config("the question encoder must be a DPR question encoder, got a \(questionEncoder.kind) encoder")
         }
@@ -150,9 +153,9 @@ open class RagForGeneration: Module {
         }
         let rows = (0..<b).map { Array(inputIds.scalars[($0 * inputIds.shape[1])..<(($0 + 1) * inputIds.shape[1])]) }
         let questions = try questionTokenizer.decodeBatch(rows, skipSpecialTokens: true)
-        let strings = try retriever.generatorInputStrings(titles: docs.titles, texts: docs.texts, questions: questions, nDocs: n,
-                                                          prefix: config.prefix ?? "", titleSeparator: config.titleSeparator,
-                                                          docSeparator: config.docSeparator)
+        let strings = try GeneratorInput.strings(titles: docs.titles, texts: docs.texts, questions: questions, nDocs: n,
+                                                 prefix: config.prefix ?? "", titleSeparator: config.titleSeparator,
+                                                 docSeparator: config.docSeparator)
         let l = config.maxCombinedLength
         let enc = try generatorTokenizer.encodeBatch(strings, maxLength: l, padding: .fixed(l))
         let ids = try IntTensor(shape: [b * n, l], scalars: enc.ids.flatMap { $0 })
@@ -225,6 +228,16 @@ open class RagForGeneration: Module {
         }
         return RagOutput(loss: loss, logits: try outputLogits(logits, docScores: scores), docScores: scores,
                          questionPooled: q, context: context)
+    }
+
+    /// Which head this is (each subclass overrides; the base class cannot be instantiated).
+    open var variant: RagVariant { .token }
+
+    /// Generated id rows for `inputIds` (each subclass overrides: RAG-token decodes over doc-marginalised
+    /// scores, RAG-sequence by thorough decoding, deduplicating candidates unless `deduplicate` is false).
+    open func generate(inputIds: IntTensor, attentionMask: IntTensor? = nil, config generation: GenerationConfig? = nil,
+                       nDocs: Int? = nil, deduplicate: Bool? = nil) throws -> [[Int]] {
+        throw RAGError.config("RagForGeneration is abstract: use RagTokenForGeneration or RagSequenceForGeneration")
     }
 
     /// The variant's loss (`get_nll`). Subclasses override.

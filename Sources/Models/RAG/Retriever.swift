@@ -1,20 +1,15 @@
 /// The retrieval seam of RAG (DESIGN.md "Dependency inversion at the RAG seam"): `Models` declares it,
 /// `KB` conforms, so `Models` never imports `Index` or `KB`.
 ///
-/// A retriever does what `RagRetriever` does between the question encoder and the generator
-/// (transformers `retrieval_rag.py` (`RagRetriever`)): search (steps 1–3) and build the generator's input strings (step 5,
-/// `postprocess_docs`). Tokenization stays in the RAG model, which owns the tokenizers.
+/// A retriever does the search part of `RagRetriever` between the question encoder and the generator
+/// (transformers `retrieval_rag.py`, steps 1-3); building the generator's input strings from what it returns is
+/// RAG logic (`GeneratorInput`), and tokenization stays in the RAG model, which owns the tokenizers.
 public protocol Retriever: AnyObject {
     /// Top-`nDocs` documents for `questionCount` question vectors (`questionEmbeddings` is
     /// `[questionCount · d]`, row-major), best first. Row `i·nDocs + j` is question `i`'s `j`-th document.
-    /// Where the index finds fewer than `nDocs` documents the id is −1, the vector zeros and the
-    /// title/text that of the last passage (the reference's behaviour, transformers `retrieval_rag.py` (`RagRetriever`)).
+    /// Where fewer than `nDocs` documents exist the id is −1 (see `RetrievedDocuments`); the RAG model's
+    /// `MissingDocumentPolicy` decides whether that is accepted.
     func retrieve(questionEmbeddings: [Float], questionCount: Int, nDocs: Int) throws -> RetrievedDocuments
-
-    /// transformers `retrieval_rag.py` (`RagRetriever`): `prefix + strip1(title) + titleSeparator + text + docSeparator + question`,
-    /// then one pass of `replace("  ", " ")`; row `i·nDocs + j` pairs question `i` with document `j`.
-    func generatorInputStrings(titles: [String], texts: [String], questions: [String], nDocs: Int,
-                               prefix: String, titleSeparator: String, docSeparator: String) throws -> [String]
 }
 
 /// What a retriever returns for `B` questions and `nDocs` documents each (rows `i·nDocs + j`).
@@ -23,7 +18,9 @@ public struct RetrievedDocuments: Equatable, Sendable {
     public let nDocs: Int
     /// Width `d` of the stored document vectors.
     public let dimension: Int
-    /// `[B·nDocs]` passage ids; −1 where the index returned no document.
+    /// `[B·nDocs]` passage ids; −1 where the index returned no document. The rule for such a row (the reference's:
+    /// faiss answers −1 with score −FLT_MAX, and `datasets` then reads the last passage) is: the last passage's
+    /// title and text, a zero vector.
     public let docIds: [Int]
     /// `[B·nDocs·d]` stored document vectors (zeros for −1 ids).
     public let docEmbeddings: [Float]

@@ -38,9 +38,6 @@ final class RagBox {
         model.retriever = kb
     }
 
-    /// "token" or "sequence".
-    var variant: String { model is RagSequenceForGeneration ? "sequence" : "token" }
-
     /// The seed's `set_context_encoder_for_training`; the handle keeps its own tokenizer.
     func setContextEncoder(_ box: EncoderBox) throws {
         try model.setContextEncoderForTraining(box.encoder)

@@ -14,15 +14,13 @@ import Tokenizers
 enum RagBuiltins {
     static var table: BuiltinTable {
         BuiltinTable(namespaces: [NamespaceTable("rag", doc: "retrieval-augmented generation models (RAG-token, RAG-sequence)", functions: [
-            compose("token", RagTokenForGeneration.self), compose("sequence", RagSequenceForGeneration.self),
+            compose(.token), compose(.sequence),
             Builtin("load", [Param("path"), Param("kb")],
                     "load(path, kb: k) -> RAG: a RAG checkpoint folder (config.json architectures picks token or sequence; tokenizers from question_encoder_tokenizer/ and generator_tokenizer/)") { args in
                 let folder = URL(fileURLWithPath: try args.string("path"))
                 let kb = try knowledgeBase(args)
                 return try KBBuiltins.wrap(args.function) {
-                    let model: RagForGeneration = try RagForGeneration.isSequenceCheckpoint(folder)
-                        ? try RagSequenceForGeneration.load(from: folder, retriever: kb)
-                        : try RagTokenForGeneration.load(from: folder, retriever: kb)
+                    let model = try RagVariant.of(checkpoint: folder).modelClass.load(from: folder, retriever: kb)
                     try checkDimensions(model.questionEncoder, kb)
                     let q = try EncoderBox(model.questionEncoder, tokenizer: model.questionTokenizer)
                     let g = try BartBox(model.generator, tokenizer: model.generatorTokenizer)
@@ -51,8 +49,9 @@ enum RagBuiltins {
         }
     }
 
-    private static func compose(_ name: String, _ variant: RagForGeneration.Type) -> Builtin {
-        Builtin(name, [Param("question_encoder"), Param("generator"), Param("kb"), Param("n_docs", default: .int(5)),
+    private static func compose(_ variant: RagVariant) -> Builtin {
+        let name = variant.rawValue
+        return Builtin(name, [Param("question_encoder"), Param("generator"), Param("kb"), Param("n_docs", default: .int(5)),
                        Param("max_combined_length", default: .int(300)), Param("label_smoothing", default: .float(0)),
                        Param("missing_documents", default: .string("error"))],
                 "\(name)(question_encoder: q, generator: g, kb: k, n_docs: 5, max_combined_length: 300, label_smoothing: 0.0, missing_documents: \"error\") -> RAG: RAG-\(name) over an indexed KB; q and g must carry tokenizers (they are shared, not copied); missing_documents \"reference\" pads a retrieval with fewer than n_docs hits as transformers does (docs/rag.md)") { args in
@@ -76,7 +75,7 @@ enum RagBuiltins {
                     throw RAGError.config("max_combined_length \(config.maxCombinedLength) exceeds the generator's max_position_embeddings \(g.model.config.maxPositionEmbeddings)")
                 }
                 try checkDimensions(q.encoder, kb)
-                let model = try variant.init(config: config, questionEncoder: q.encoder, generator: g.model, retriever: kb,
+                let model = try variant.modelClass.init(config: config, questionEncoder: q.encoder, generator: g.model, retriever: kb,
                                              questionTokenizer: qTok, generatorTokenizer: gTok)
                 model.missingDocuments = missing
                 return .handle(RagBox(model: model, kb: kb, questionEncoder: q, generator: g))
@@ -173,14 +172,7 @@ enum RagBuiltins {
                 let g = box.model.generationConfig(maxLength: try args.int("max_length"), numBeams: try args.int("beams"))
                 let nDocs = try args.optionalInt("n_docs")
                 return try KBBuiltins.wrap(args.function) {
-                    let rows: [[Int]]
-                    if let seq = box.model as? RagSequenceForGeneration {
-                        rows = try seq.generate(inputIds: ids, attentionMask: mask, config: g, nDocs: nDocs)
-                    } else if let tok = box.model as? RagTokenForGeneration {
-                        rows = try tok.generate(inputIds: ids, attentionMask: mask, config: g, nDocs: nDocs)
-                    } else {
-                        throw RAGError.config("unknown RAG variant")
-                    }
+                    let rows = try box.model.generate(inputIds: ids, attentionMask: mask, config: g, nDocs: nDocs)
                     if try args.bool("ids") { return ModelSupport.idRows(rows) }
                     return .list(try box.model.generatorTokenizer.decodeBatch(rows, skipSpecialTokens: true).map { .string($0) })
                 }
@@ -220,7 +212,7 @@ enum RagBuiltins {
                               describe: { describe($0 as! RagBox) })  // swiftlint:disable:this force_cast
         type.methods = methods
         type.properties = [
-            Property("variant", "\"token\" or \"sequence\"") { .string(try box($0).variant) },
+            Property("variant", "\"token\" or \"sequence\"") { .string(try box($0).model.variant.rawValue) },
             Property("n_docs", "documents retrieved per question") { .int(try box($0).model.config.nDocs) },
             Property("end_to_end", "true when a context encoder and its tokenizer are set") { .bool(try box($0).model.isEndToEnd) },
             Property("question_encoder", "the question encoder (DPREncoder, shared)") { .handle(try box($0).questionEncoder) },
@@ -232,7 +224,7 @@ enum RagBuiltins {
     }
 
     static func describe(_ box: RagBox) -> String {
-        "RAG(\(box.variant), n_docs \(box.model.config.nDocs), \(box.kb.count) passages, "
+        "RAG(\(box.model.variant.rawValue), n_docs \(box.model.config.nDocs), \(box.kb.count) passages, "
             + "\(box.model.isEndToEnd ? "end-to-end" : box.contextEncoder != nil ? "ctx encoder without tokenizer" : "no ctx encoder"), "
             + "\(box.model.parameterCount) parameters, \(box.model.isTraining ? "train" : "eval"))"
     }

@@ -133,7 +133,7 @@ extension TrainBuiltins {
                     let chunk = Array(questions[start..<min(start + batch, questions.count)])
                     let (qIds, mask) = try ModelSupport.batch(tok, chunk, limit: limit)
                     let pooled = try encoder.pooled(inputIds: qIds, attentionMask: mask)
-                    let docs: Retrieval = try knowledge.retrieve(questionEmbeddings: pooled.scalars, nDocs: depth)
+                    let docs: RetrievedDocuments = try knowledge.retrieve(questionEmbeddings: pooled.scalars, nDocs: depth)
                     for q in 0..<docs.questionCount {
                         let rows = (q * docs.nDocs)..<((q + 1) * docs.nDocs)
                         ids.append(rows.map { docs.docIds[$0] })

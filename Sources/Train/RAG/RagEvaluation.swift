@@ -84,7 +84,7 @@ public enum RagEvaluation {
         }
         let goldURL = gold ?? data.appendingPathComponent(split + options.goldSuffix)
         if FileManager.default.fileExists(atPath: goldURL.path) {
-            let rows = try Seq2SeqData.lines(goldURL).map { $0.split(separator: "\t").map { stripOneQuote(String($0)) } }
+            let rows = try Seq2SeqData.lines(goldURL).map { $0.split(separator: "\t").map { GeneratorInput.stripOneQuote(String($0)) } }
             s.goldTitles = try prefix(rows, count, goldURL)
         }
         return s
@@ -125,7 +125,7 @@ public enum RagEvaluation {
                 var retrieved: [[String]] = []
                 if settings.goldTitles != nil {
                     let d = out.context.documents
-                    retrieved = (0..<d.questionCount).map { q in d.titles[(q * d.nDocs)..<((q + 1) * d.nDocs)].map(stripOneQuote) }
+                    retrieved = (0..<d.questionCount).map { q in d.titles[(q * d.nDocs)..<((q + 1) * d.nDocs)].map(GeneratorInput.stripOneQuote) }
                 }
                 outcomes.append(BatchOutcome(index: i, loss: Double(try loss.item()), predictions: p, targets: t,
                                              seconds: seconds, width: width, retrieved: retrieved))
@@ -173,20 +173,6 @@ public enum RagEvaluation {
 
     /// rag-end2end-retriever `finetune_rag.py` validation generation: RAG-token as configured; RAG-sequence without deduplication (`do_deduplication=False`).
     static func generate(_ model: RagForGeneration, _ b: Seq2SeqBatch, _ gen: GenerationConfig) throws -> [[Int]] {
-        if let m = model as? RagTokenForGeneration {
-            return try m.generate(inputIds: b.inputIds, attentionMask: b.attentionMask, config: gen)
-        }
-        if let m = model as? RagSequenceForGeneration {
-            return try m.generate(inputIds: b.inputIds, attentionMask: b.attentionMask, config: gen, deduplicate: false)
-        }
-        throw TrainError.config("evaluation needs a RagTokenForGeneration or RagSequenceForGeneration, got \(type(of: model))")
-    }
-
-    /// transformers `retrieval_rag.py` (`RagRetriever`) `strip1`: one leading `"`, then one trailing `"`.
-    static func stripOneQuote(_ s: String) -> String {
-        var t = Substring(s)
-        if t.hasPrefix("\"") { t = t.dropFirst() }
-        if t.hasSuffix("\"") { t = t.dropLast() }
-        return String(t)
+        try model.generate(inputIds: b.inputIds, attentionMask: b.attentionMask, config: gen, deduplicate: false)
     }
 }

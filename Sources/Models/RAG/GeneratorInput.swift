@@ -1,3 +1,4 @@
+/// RAG logic, not the retriever's: the RAG model builds these from what any `Retriever` returns.
 /// The generator's input strings of transformers `retrieval_rag.py` (`RagRetriever`) (`RagRetriever.postprocess_docs`), built
 /// from retrieved titles/texts and the decoded questions. Row `i·nDocs + j` pairs question `i` with
 /// its `j`-th document:
@@ -9,7 +10,7 @@ public enum GeneratorInput {
                                prefix: String = "", titleSeparator: String = " / ",
                                docSeparator: String = " // ") throws -> [String] {
         guard nDocs >= 1, titles.count == questions.count * nDocs, texts.count == titles.count else {
-            throw KBError.invalidArgument("generator inputs need \(questions.count) questions × \(nDocs) docs titles and texts, got \(titles.count) titles and \(texts.count) texts")
+            throw RAGError.input("generator inputs need \(questions.count) questions × \(nDocs) docs titles and texts, got \(titles.count) titles and \(texts.count) texts")
         }
         return titles.indices.map { r in
             let s = prefix + stripOneQuote(titles[r]) + titleSeparator + texts[r] + docSeparator + questions[r / nDocs]
@@ -17,7 +18,7 @@ public enum GeneratorInput {
         }
     }
 
-    static func stripOneQuote(_ title: String) -> String {
+    public static func stripOneQuote(_ title: String) -> String {
         var scalars = Substring(title).unicodeScalars
         if scalars.first == "\"" { scalars = scalars.dropFirst() }
         if scalars.last == "\"" { scalars = scalars.dropLast() }
