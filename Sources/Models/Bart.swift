@@ -6,7 +6,7 @@ import Tensor
 final class BartEncoder: Module {
     let input: BartInputEmbedding
     let layers: ModuleList<BartEncoderLayer>
-    let layerdrop: Double
+    var layerdrop: Double
     let rng: RNG
 
     init(shared: Embedding, _ c: BartConfig, _ rng: RNG) throws {
@@ -34,7 +34,7 @@ final class BartEncoder: Module {
 final class BartDecoder: Module {
     let input: BartInputEmbedding
     let layers: ModuleList<BartDecoderLayer>
-    let layerdrop: Double
+    var layerdrop: Double
     let rng: RNG
 
     init(shared: Embedding, _ c: BartConfig, _ rng: RNG) throws {
@@ -77,7 +77,8 @@ final class BartDecoder: Module {
 /// `model.encoder.*`, `model.decoder.*`; `model.{encoder,decoder}.embed_tokens.weight` and
 /// `lm_head.weight` are aliases of `model.shared.weight` and are not saved.
 public final class BartModel: Module {
-    public let config: BartConfig
+    /// Its dropout and layer-drop entries change only through `setRegularization`.
+    public internal(set) var config: BartConfig
     public let shared: Embedding
     /// `[1, V]` buffer added to the logits (not trained).
     public let finalLogitsBias: Tensor

@@ -69,7 +69,10 @@ public final class LayerNorm: Module {
 /// Inverted dropout with probability `p` in training mode; the identity in eval mode or when `p == 0`.
 /// Holds its own RNG so a seeded model drops the same units on every run.
 public final class Dropout: Module {
-    public let p: Float
+    /// In [0, 1); a model may change it between steps (e.g. BART's dropout overrides before training).
+    public var p: Float {
+        didSet { precondition(p >= 0 && p < 1, "dropout probability must be in [0, 1), got \(p)") }
+    }
     public let generator: RNG
 
     public init(p: Float, generator: RNG) {

@@ -77,4 +77,27 @@ final class InitTests: XCTestCase {
         gen.minLength = 12
         XCTAssertThrowsError(try g.generate(inputIds: src, config: gen)) { XCTAssertTrue("\($0)".contains("max_position"), "\($0)") }
     }
+
+    /// Dropout overrides change the existing modules' rates and the saved config; the object and weights stay.
+    func testRegularizationChangesInPlace() throws {
+        var bc = BartConfig()
+        bc.vocabSize = 50; bc.dModel = 16; bc.encoderLayers = 1; bc.decoderLayers = 1
+        bc.encoderAttentionHeads = 2; bc.decoderAttentionHeads = 2; bc.encoderFfnDim = 32; bc.decoderFfnDim = 32
+        bc.dropout = 0.1; bc.attentionDropout = 0.0
+        let g = try BartModel(config: bc, seed: 1)
+        let before = g.stateDict().map(\.tensor.scalars)
+        try g.setRegularization(dropout: 0.3, attentionDropout: 0.2, decoderLayerdrop: 0.5)
+        XCTAssertEqual(g.config.dropout, 0.3)
+        XCTAssertEqual(g.config.attentionDropout, 0.2)
+        XCTAssertEqual(g.config.encoderLayerdrop, bc.encoderLayerdrop)
+        XCTAssertEqual(g.decoder.layerdrop, 0.5)
+        XCTAssertEqual(g.encoder.input.dropout.p, 0.3)
+        XCTAssertEqual(g.decoder.layers.items[0].dropout.p, 0.3)
+        XCTAssertEqual(g.decoder.layers.items[0].crossAttention.dropout.p, 0.2)
+        XCTAssertEqual(g.encoder.layers.items[0].selfAttention.dropout.p, 0.2)
+        XCTAssertEqual(g.encoder.layers.items[0].ffn.activationDropout.p, Float(bc.activationDropout))
+        XCTAssertEqual(g.stateDict().map(\.tensor.scalars), before)
+        XCTAssertThrowsError(try g.setRegularization(dropout: 1.0)) { XCTAssertTrue("\($0)".contains("[0, 1)"), "\($0)") }
+        XCTAssertEqual(g.config.dropout, 0.3)
+    }
 }

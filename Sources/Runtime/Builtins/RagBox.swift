@@ -8,7 +8,8 @@ import Tokenizers
 /// Everything a binding needs is reachable from here, all shared (never copies):
 /// - `model`: the Models `RagForGeneration` (`RagTokenForGeneration` or `RagSequenceForGeneration`); its
 ///   `retriever` is `kb`, its `questionTokenizer` / `generatorTokenizer` / `contextTokenizer` the tokenizers.
-/// - `kb`: the knowledge base (passages, embeddings, `kb.index`), also the model's retriever.
+/// - `kb`: the knowledge base (passages, embeddings, `kb.index`): read from the model's retriever, never stored
+///   beside it, so an end-to-end refresh that installs a new KB into the model is what the handle shows.
 /// - `questionEncoder` / `generator`: the script handles of the model's modules (their tokenizers are the
 ///   model's); `contextEncoder`: the handle set by `r.set_context_encoder(ctx)` (`model.contextEncoder`
 ///   is its encoder), nil in the original RAG configuration.
@@ -17,7 +18,6 @@ import Tokenizers
 /// `args.receiver(as: RagBox.self)` in a method, `RagBuiltins.box(value)` elsewhere).
 final class RagBox {
     let model: RagForGeneration
-    private(set) var kb: KnowledgeBase
     let questionEncoder: EncoderBox
     let generator: BartBox
     private(set) var contextEncoder: EncoderBox?
@@ -26,16 +26,20 @@ final class RagBox {
     init(model: RagForGeneration, kb: KnowledgeBase, questionEncoder: EncoderBox, generator: BartBox) {
         precondition(questionEncoder.encoder === model.questionEncoder && generator.model === model.generator)
         self.model = model
-        self.kb = kb
         self.questionEncoder = questionEncoder
         self.generator = generator
         model.retriever = kb
     }
 
-    /// Installs a rebuilt KB (end-to-end refresh) as the handle's KB and the model's retriever.
-    func setKnowledgeBase(_ kb: KnowledgeBase) {
-        self.kb = kb
-        model.retriever = kb
+    /// The model's retriever, which a handle's model always has as a knowledge base (set here at creation, replaced
+    /// only by KB refreshes, which install knowledge bases).
+    var kb: KnowledgeBase {
+        get throws {
+            guard let kb = model.retriever as? KnowledgeBase else {
+                throw RuntimeError("this RAG model's retriever is not a knowledge base")
+            }
+            return kb
+        }
     }
 
     /// The seed's `set_context_encoder_for_training`; the handle keeps its own tokenizer.

@@ -224,7 +224,7 @@ enum RagBuiltins {
     }
 
     static func describe(_ box: RagBox) -> String {
-        "RAG(\(box.model.variant.rawValue), n_docs \(box.model.config.nDocs), \(box.kb.count) passages, "
+        "RAG(\(box.model.variant.rawValue), n_docs \(box.model.config.nDocs), \((try? box.kb)?.count ?? 0) passages, "
             + "\(box.model.isEndToEnd ? "end-to-end" : box.contextEncoder != nil ? "ctx encoder without tokenizer" : "no ctx encoder"), "
             + "\(box.model.parameterCount) parameters, \(box.model.isTraining ? "train" : "eval"))"
     }

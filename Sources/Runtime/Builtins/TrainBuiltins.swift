@@ -189,15 +189,11 @@ enum TrainBuiltins {
         let (o, verbose, onRefresh) = try options(args)
         let data = URL(fileURLWithPath: try args.string("data")), output = URL(fileURLWithPath: try args.string("output"))
         let ft = try KBBuiltins.wrap(args.function) { try RagFineTune(model: box.model, data: data, output: output, options: o) }
-        guard ft.model === box.model else {
-            throw RuntimeError("\(args.function): the generator's dropout settings differ from dropout/attention_dropout/encoder_layerdrop/decoder_layerdrop; build the generator with them (bart.init config) or leave these options nil")
-        }
         let stderr = FileHandle.standardError
         if verbose {
             ft.log = { stderr.write(Data(($0 + "\n").utf8)) }
             ft.progress = { stderr.write(Data(($0 + "\n").utf8)) }
         }
-        ft.refresher?.onInstall = { box.setKnowledgeBase($0) }
         if verbose { ft.refresher?.progress = { KBBuiltins.progressReporter(label: "KB refresh: encoding", unit: "passages") } }
         if let callback = onRefresh {
             switch callback { case .function, .builtin: break; default: throw RuntimeError("\(args.function): on_refresh must be a function, got \(callback.typeName)") }
@@ -239,7 +235,6 @@ enum TrainBuiltins {
             return try KBBuiltins.wrap(args.function) {
                 try o.validateRefresh()
                 let r = try RagKBRefresh(model: box.model, options: o)
-                r.onInstall = { box.setKnowledgeBase($0) }
                 r.progress = { KBBuiltins.progressReporter(label: "KB refresh: encoding", unit: "passages") }
                 return .handle(try r.refreshNow())
             }

@@ -85,7 +85,7 @@ extension TrainBuiltins {
         let encoderBox: EncoderBox, knowledge: KnowledgeBase
         if case .handle(let o) = args.value("r"), let rag = o as? RagBox {
             guard args.isNull("kb") else { throw RuntimeError("\(args.function): kb: is for a question encoder; a RAG handle retrieves from its own KB") }
-            (encoderBox, knowledge) = (rag.questionEncoder, rag.kb)
+            (encoderBox, knowledge) = (rag.questionEncoder, try rag.kb)
         } else if case .handle(let o) = args.value("r"), let q = o as? EncoderBox {
             guard case .handle(let k) = args.value("kb"), let kb = k as? KnowledgeBase else {
                 throw RuntimeError("\(args.function): with a question encoder, pass kb: an encoded, indexed KB")

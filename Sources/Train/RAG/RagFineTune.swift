@@ -22,7 +22,7 @@ import Tensor
 /// checkpoint); on a fresh run every dropout generator is reseeded from `seed` (the seed's
 /// `pl.seed_everything`), a resumed run restores them.
 public final class RagFineTune {
-    /// The model being trained (after `RagModelSetup.apply`: may be a new object when dropouts changed).
+    /// The model being trained: the one passed in (dropout overrides change its generator in place).
     public let model: RagForGeneration
     public let options: RagFineTuneOptions
     public let dataDirectory: URL
@@ -61,7 +61,7 @@ public final class RagFineTune {
 
     public init(model: RagForGeneration, data: URL, output: URL, options: RagFineTuneOptions) throws {
         try options.validate()
-        let model = try RagModelSetup.apply(options, to: model, seed: options.seed)
+        try RagModelSetup.apply(options, to: model)
         if options.endToEnd {
             guard model.isEndToEnd else {
                 throw TrainError.config("end2end needs a context encoder and its tokenizer on the model (the seed's set_context_encoder_for_training and set_ctx_encoder_tokenizer; in scripts r.set_context_encoder(ctx) and r.set_context_encoder_tokenizer(tok))")
