@@ -1,11 +1,11 @@
 import Cluster
-import KB
 
 /// The background half of the end-to-end KB refresh (rag-end2end-retriever `finetune_rag.py` + `kb_encode_utils.py` (KB re-encoding)): re-encode every passage with a
 /// snapshot of the context encoder, in `shards` contiguous shards (the datasets shard rule; run one after
 /// the other here, merged in shard order — the seed's filesystem order is not copied), then build a fresh
 /// index. Returns a new `KnowledgeBase`; the live one is never touched, so training keeps retrieving from
-/// it until the trainer installs the result at a step boundary (see `BackgroundRefresh`).
+/// it until the trainer installs the result at a step boundary (Train's `BackgroundRefresh` schedules this; the
+/// re-encoding itself is KB logic and knows nothing of training).
 ///
 ///     let refresh = BackgroundRefresh(
 ///         snapshot: { (passages: kb.passages, manifest: kb.manifest, encoder: try ctxEncoderCopy()) },
@@ -15,7 +15,7 @@ public enum KBRefresh {
     public static func rebuild(passages: [Passage], manifest: KBManifest, encoder: PassageEncoder, batchSize: Int = 16,
                                shards: Int = 1, index: KBIndexKind = .hnsw(), threads: Int? = nil,
                                progress: ProgressReporter? = nil, isCancelled: (() -> Bool)? = nil) throws -> KnowledgeBase {
-        guard !passages.isEmpty else { throw TrainError.data("KB refresh: the knowledge base has no passages") }
+        guard !passages.isEmpty else { throw KBError.invalidArgument("KB refresh: the knowledge base has no passages") }
         if Cluster.size > 1 {
             // Under mpirun: rank r encodes shard r of n, every rank gathers all, rank 0 builds the index
             // and sends it to the others (RankSharding.swift); `shards` applies to one process only.
