@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "KBTests", dependencies: ["KB", "Index", "TestSupport"]),
         .testTarget(name: "TrainTests", dependencies: ["Train", "KB", "Models", "NN", "Tensor", "Tokenizers", "Support", "TestSupport"]),
         .testTarget(name: "RAGTests", dependencies: ["KB", "Models", "Index", "Tensor", "Tokenizers", "TestSupport"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "TestSupport"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "REPL", "Train", "Tensor", "TestSupport"]),
         .testTarget(name: "REPLTests", dependencies: ["REPL", "Runtime", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Tensor", "TestSupport"]),  // runs ragtime under mpirun
     ]

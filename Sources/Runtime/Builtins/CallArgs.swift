@@ -74,6 +74,25 @@ public struct CallArgs {
     public func optionalInt(_ name: String) throws -> Int? { isNull(name) ? nil : try int(name) }
     public func optionalDouble(_ name: String) throws -> Double? { isNull(name) ? nil : try double(name) }
 
+    /// These arguments with the entries of a Dict argument (e.g. `options:`) replacing the parameters of the same
+    /// names, read afterwards by the same accessors; nil leaves them as they are. A key that names no parameter
+    /// (or the Dict's own parameter) is an error listing the known names.
+    public func replacing(with entries: Value, argument: String) throws -> CallArgs {
+        if case .null = entries { return self }
+        guard case .dict(let d) = entries else {
+            throw RuntimeError("\(function): \(argument) must be a Dict of option names, got \(interpreter.typeName(of: entries))")
+        }
+        var replaced = values
+        for (key, value) in d.pairs {
+            guard key != argument, let i = params.firstIndex(where: { $0.name == key }), params[i].defaultValue != nil else {
+                let known = params.filter { $0.defaultValue != nil && $0.name != argument }.map(\.name)
+                throw RuntimeError("\(function): unknown option '\(key)' in \(argument); known: \(known.joined(separator: ", "))")
+            }
+            replaced[i] = value
+        }
+        return CallArgs(function: function, params: params, values: replaced, rest: rest, receiver: receiver, interpreter: interpreter)
+    }
+
     /// A handle argument of Swift type `T`.
     public func handle<T: AnyObject>(_ name: String, as type: T.Type, typeName: String) throws -> T {
         guard case .handle(let object) = value(name), let typed = object as? T else {

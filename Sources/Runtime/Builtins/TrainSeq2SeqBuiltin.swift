@@ -11,7 +11,7 @@ import Train
 extension TrainBuiltins {
     static var seq2seqBuiltin: Builtin {
         Builtin("seq2seq", [Param("g"), Param("data"), Param("output")] + finetuneParams + [Param("options", default: .null)],
-                "seq2seq(g, data: dir, output: dir, ...) -> Dict: fine-tune a Bart generator alone on data/{train,val}.source/.target (train.finetune's options and defaults; RAG's decoder convention, so the generator continues in RAG unchanged); validation by generation with EM (+ SQuAD EM/F1 with data/val.answers.jsonl); metrics.json, curves.svg, checkpoints with the tokenizer in output. Returns {steps, updates_per_epoch, cancelled, last_loss, losses, checkpoints, val}") { args in
+                "seq2seq(g, data: dir, output: dir, ...) -> Dict: fine-tune a Bart generator alone on data/{train,val}.source/.target (train.finetune's options and defaults; RAG's decoder convention, so the generator continues in RAG unchanged); validation by generation with EM (+ SQuAD EM/F1 with data/val.answers.jsonl); metrics.json, curves.svg, checkpoints with the tokenizer in output. Returns {steps, updates_per_epoch, cancelled, last_loss, losses, checkpoints, val}. Options (name, default: meaning): \(optionHelp)") { args in
             try seq2seq(args)
         }
     }

@@ -60,7 +60,7 @@ public struct RagFineTuneOptions: Codable, Equatable, Sendable {
     /// Progress line every this many optimizer steps (0 = no progress line).
     public var progressEvery = 1
 
-    public enum RefreshMode: String, Codable, Sendable { case background, synchronous }
+    public enum RefreshMode: String, Codable, CaseIterable, Sendable { case background, synchronous }
 
     /// The seed's defaults; `trainer.maxEpochs` = 3 (lightning_base's `--num_train_epochs`).
     public init() { trainer.maxEpochs = 3 }
