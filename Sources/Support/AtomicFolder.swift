@@ -21,8 +21,23 @@ public enum AtomicFolder {
     }
 
     public static func update(_ folder: URL, owns: Set<String>, _ write: (URL) throws -> Void) throws {
+        try save(folder, owns: { owns.contains($0) }, write)
+    }
+
+    /// `update` that owns every name: the folder's old contents are replaced as a whole (a checkpoint).
+    public static func replace(_ folder: URL, _ write: (URL) throws -> Void) throws {
+        try save(folder, owns: { _ in true }, write)
+    }
+
+    /// The hidden siblings a save of `folder` uses: `.NAME.tmp-…` while building, `.NAME.old-…` during the swap.
+    public static func isWorkingSibling(_ name: String, of folderName: String) -> Bool {
+        name.hasPrefix(".\(folderName).tmp-") || name.hasPrefix(".\(folderName).old-")
+    }
+
+    private static func save(_ folder: URL, owns: (String) -> Bool, _ write: (URL) throws -> Void) throws {
         let fm = FileManager.default
         let parent = folder.deletingLastPathComponent()
+        removeLeftovers(of: folder)
         let token = "\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0 ... .max))"
         let temp = parent.appendingPathComponent(".\(folder.lastPathComponent).tmp-\(token)")
         do {
@@ -42,7 +57,7 @@ public enum AtomicFolder {
             }
             if exists {
                 let written = Set(try fm.contentsOfDirectory(atPath: temp.path))
-                for name in try fm.contentsOfDirectory(atPath: folder.path) where !owns.contains(name) && !written.contains(name) {
+                for name in try fm.contentsOfDirectory(atPath: folder.path) where !owns(name) && !written.contains(name) {
                     try carry(folder.appendingPathComponent(name), to: temp.appendingPathComponent(name))
                 }
                 let aside = parent.appendingPathComponent(".\(folder.lastPathComponent).old-\(token)")
@@ -59,6 +74,18 @@ public enum AtomicFolder {
             try? fm.removeItem(at: temp)
             if error is Failure { throw error }
             throw Failure(path: folder.path, message: "cannot put the saved folder in place, the previous contents are unchanged: \(describe(error))")
+        }
+    }
+
+    /// Removes what an earlier, killed save of `folder` left beside it: `.NAME.tmp-…` folders always, a
+    /// `.NAME.old-…` folder only when NAME exists (otherwise it is the only copy and stays for the user).
+    private static func removeLeftovers(of folder: URL) {
+        let fm = FileManager.default
+        let parent = folder.deletingLastPathComponent(), name = folder.lastPathComponent
+        let hasFolder = fm.fileExists(atPath: folder.path)
+        for sibling in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? [] where isWorkingSibling(sibling, of: name) {
+            if sibling.hasPrefix(".\(name).old-") && !hasFolder { continue }
+            try? fm.removeItem(at: parent.appendingPathComponent(sibling))
         }
     }
 

@@ -110,27 +110,26 @@ public enum SafeTensors {
         return (bytes, offsets)
     }
 
-    /// Writes float32 tensors (sorted by name), atomically: a temporary file renamed into place.
+    /// Writes float32 tensors (sorted by name), atomically (`AtomicFile.stream`: a temporary file renamed into place).
     public static func write(_ tensors: [String: Tensor], to url: URL, metadata: [String: String]? = ["format": "pt"]) throws {
         let path = url.path
         func fail(_ problem: String) -> SafeTensorsError { SafeTensorsError(path: path, problem: problem) }
         if tensors.keys.contains("__metadata__") { throw fail("\"__metadata__\" cannot name a tensor") }
         let ordered = tensors.sorted { Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
         let (header, _) = header(for: ordered.map { ($0.key, $0.value.shape) }, metadata: metadata)
-        let tmp = path + ".tmp-\(getpid())"
-        guard let file = fopen(tmp, "wb") else { throw fail("cannot create \(tmp) (\(String(cString: strerror(errno))))") }
-        var ok = true
-        var n = UInt64(header.count).littleEndian
-        ok = ok && fwrite(&n, 8, 1, file) == 1
-        ok = ok && header.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) == $0.count }
-        for (_, t) in ordered where t.count > 0 {
-            // Float32 is little-endian on every platform Swift on Linux supports.
-            ok = ok && fwrite(t.base, 4, t.count, file) == t.count
-        }
-        ok = (fclose(file) == 0) && ok
-        guard ok, rename(tmp, path) == 0 else {
-            unlink(tmp)
-            throw fail("write failed (\(String(cString: strerror(errno))))")
+        do {
+            try AtomicFile.stream(to: url) { file in
+                var n = UInt64(header.count).littleEndian
+                var ok = fwrite(&n, 8, 1, file) == 1
+                ok = ok && header.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) == $0.count }
+                for (_, t) in ordered where t.count > 0 {
+                    // Float32 is little-endian on every platform Swift on Linux supports.
+                    ok = ok && fwrite(t.base, 4, t.count, file) == t.count
+                }
+                return ok
+            }
+        } catch let failure as AtomicFile.Failure {
+            throw fail("write failed (\(failure.reason))")
         }
     }
 }

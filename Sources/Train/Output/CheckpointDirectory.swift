@@ -11,7 +11,7 @@ import Support
 ///
 /// Each folder is built under a hidden temp name beside its final place and renamed when complete; the
 /// ctx folder is renamed first, the main folder last, so a `checkpoint{N}` holding `trainer_state/` marks a
-/// complete checkpoint. A kill mid-write leaves only hidden `.tmp-*` folders, removed by the next write.
+/// complete checkpoint. A kill mid-write leaves only hidden `.checkpointN.tmp-*` folders (AtomicFolder), removed by the next write.
 public struct CheckpointDirectory: Sendable {
     public let outputDirectory: URL
     public init(_ outputDirectory: URL) { self.outputDirectory = outputDirectory }
@@ -24,13 +24,13 @@ public struct CheckpointDirectory: Sendable {
     public var metricsURL: URL { outputDirectory.appendingPathComponent("metrics.json") }
     public var plotURL: URL { outputDirectory.appendingPathComponent("curves.svg") }
 
-    /// Before a fresh (not resumed) run: the files of an earlier run here (`checkpoint*`, `.tmp-checkpoint*`,
+    /// Before a fresh (not resumed) run: the files of an earlier run here (`checkpoint*` and their hidden working folders,
     /// `dpr_ctx_checkpoint/`, `metrics.json`, `curves.svg`; nothing else) are refused with an error naming
     /// them, or removed with `overwrite`.
     public func clearEarlierRun(overwrite: Bool) throws {
         let fm = FileManager.default
         let names = ((try? fm.contentsOfDirectory(atPath: outputDirectory.path)) ?? []).filter {
-            $0.hasPrefix("checkpoint") || $0.hasPrefix(".tmp-checkpoint") || ["dpr_ctx_checkpoint", "metrics.json", "curves.svg"].contains($0)
+            $0.hasPrefix("checkpoint") || $0.hasPrefix(".checkpoint") || $0.hasPrefix(".dpr_ctx_checkpoint") || ["dpr_ctx_checkpoint", "metrics.json", "curves.svg"].contains($0)
         }.sorted()
         guard !names.isEmpty else { return }
         guard overwrite else {
@@ -79,29 +79,10 @@ public struct CheckpointDirectory: Sendable {
         }
     }
 
-    /// Fills a fresh temp folder beside `final`, then moves it into place (replacing an older `final`).
+    /// Fills a fresh folder beside `final` and swaps it into place (`AtomicFolder.replace`).
     private func build(_ final: URL, _ fill: (URL) throws -> Void) throws {
-        let fm = FileManager.default
-        let parent = final.deletingLastPathComponent()
-        for stale in ((try? fm.contentsOfDirectory(atPath: parent.path)) ?? []) where stale.hasPrefix(".tmp-\(final.lastPathComponent)-") {
-            try? fm.removeItem(at: parent.appendingPathComponent(stale))
+        do { try AtomicFolder.replace(final, fill) } catch let failure as AtomicFolder.Failure {
+            throw TrainError.checkpoint(failure.description)
         }
-        let tmp = parent.appendingPathComponent(".tmp-\(final.lastPathComponent)-\(UUID().uuidString)")
-        try create(tmp)
-        do { try fill(tmp) } catch {
-            try? fm.removeItem(at: tmp)
-            throw error
-        }
-        var old: URL?
-        if fm.fileExists(atPath: final.path) {
-            old = parent.appendingPathComponent(".tmp-\(final.lastPathComponent)-old-\(UUID().uuidString)")
-            do { try fm.moveItem(at: final, to: old!) } catch {
-                throw TrainError.checkpoint("cannot replace \(final.path): \(FileErrors.reason(error))")
-            }
-        }
-        do { try fm.moveItem(at: tmp, to: final) } catch {
-            throw TrainError.checkpoint("cannot move \(tmp.path) to \(final.path): \(FileErrors.reason(error))")
-        }
-        if let old { try? fm.removeItem(at: old) }
     }
 }
