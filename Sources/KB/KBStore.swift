@@ -144,17 +144,15 @@ extension KnowledgeBase {
     }
 
     static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\t": out += "\\t"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            default: out.unicodeScalars.append(c)
+        StringEscaping.escape(s) { u in
+            switch u {
+            case "\\": return "\\\\"
+            case "\t": return "\\t"
+            case "\n": return "\\n"
+            case "\r": return "\\r"
+            default: return nil
             }
         }
-        return out
     }
 
     static func unescape(_ s: Substring) -> String? {

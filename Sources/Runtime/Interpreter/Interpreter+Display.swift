@@ -1,3 +1,4 @@
+import Support
 import Syntax
 
 extension Interpreter {
@@ -71,19 +72,17 @@ extension Interpreter {
 
     /// A double-quoted string literal with escapes, as the lexer would read it back.
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "{": out += "\\{"
-            case "}": out += "\\}"
-            default: out.unicodeScalars.append(scalar)
+        "\"" + StringEscaping.escape(s) { u in
+            switch u {
+            case "\"": return "\\\""
+            case "\\": return "\\\\"
+            case "\n": return "\\n"
+            case "\t": return "\\t"
+            case "\r": return "\\r"
+            case "{": return "\\{"
+            case "}": return "\\}"
+            default: return nil
             }
-        }
-        return out + "\""
+        } + "\""
     }
 }
