@@ -17,8 +17,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // What every layer shares: atomic file and folder saves, file-error wording, JSON file decoding, the
-        // worker-thread setting.
+        // What every layer shares: atomic file and folder saves, file-error wording, JSON (the one value type,
+        // parser and writer), string escaping, the worker-thread setting and the one parallel loop, progress rates.
         .target(name: "Support"),
         // Open MPI loaded at run time (dlopen of libmpi.so.40 under mpirun; nothing linked): docs/distributed.md.
         .target(name: "CMPI", cSettings: [.unsafeFlags(["-O2"])]),
