@@ -60,8 +60,7 @@ final class RAGPoolingGradientTests: XCTestCase {
             XCTAssertLessThanOrEqual(Double(maxAbsDiff(g.scalars, w.scalars)), bound, name)
         }
         // the context encoder is trained through these doc scores: its gradient is not negligible
-        let ctxNorm = reference.filter { $0.key.hasPrefix("ctx_encoder.") }.values.reduce(0) { $0 + norm($1.scalars) * norm($1.scalars) }.squareRoot()
+        let ctxNorm = got.filter { $0.key.hasPrefix("ctx_encoder.") }.values.reduce(0) { $0 + norm($1.scalars) * norm($1.scalars) }.squareRoot()
         XCTAssertGreaterThan(ctxNorm, 0)
-        print("mean_normalized end2end: loss \(loss.scalars[0]), ctx encoder gradient norm \(ctxNorm), all \(gAll)")
     }
 }
